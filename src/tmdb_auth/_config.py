@@ -1,0 +1,385 @@
+"""
+Settings: what the constructor and the environment say, checked once.
+
+Strictly private. Every check raises `ConfigurationError` naming the
+parameter or environment variable and what to do; no message ever contains
+the value that was refused, since it may be a secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import ipaddress
+import json
+import os
+import re
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Union
+from urllib.parse import urlsplit
+
+from .exceptions import ConfigurationError
+
+
+if TYPE_CHECKING:
+    import diskcache
+
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "Credential",
+    "Origin",
+    "PasswordSource",
+    "Settings",
+    "default_cache_dir",
+    "is_loopback",
+    "mask",
+]
+
+DEFAULT_API_URL = "https://api.themoviedb.org"
+#: The default origin also answers on this host (TMDb's alternate API host).
+ALTERNATE_HOSTS = {"api.themoviedb.org": ("api.tmdb.org",)}
+
+KEYS_PAGE = "https://www.themoviedb.org/settings/api"
+
+SessionMode = Literal["auto", "guest", "user"]
+PasswordSource = Union[str, Callable[[], str]]
+CacheSpec = Union[str, "os.PathLike[str]", "diskcache.Cache", None]
+
+_HEX32 = re.compile(r"[0-9a-fA-F]{32}")
+_HEX40 = re.compile(r"[0-9a-fA-F]{40}")
+_JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_MODES = ("auto", "guest", "user")
+
+
+def mask(secret: str | None) -> str:
+    """
+    Show a secret as ``'…' + its last four characters``.
+
+    Four characters of a 32-character key or a 40-character session id leave
+    about 112 bits unknown, enough to tell two sessions apart in a listing.
+    """
+    if not secret:
+        return "-"
+    return "…" + secret[-4:] if len(secret) >= 16 else "…"
+
+
+def _refuse(where: str, problem: str, todo: str) -> ConfigurationError:
+    return ConfigurationError(f"{where} {problem}; {todo}.")
+
+
+def _text(value: object, where: str, todo: str) -> str:
+    """Check the common shape of every text setting."""
+    if not isinstance(value, str):
+        raise _refuse(
+            where, f"must be a string, not {type(value).__name__}", todo
+        )
+    if not value.strip():
+        raise _refuse(where, "is empty", todo)
+    if _CONTROL.search(value):
+        raise _refuse(where, "contains control characters", todo)
+    if value != value.strip():
+        raise _refuse(where, "has leading or trailing whitespace", "remove it")
+    return value
+
+
+def _where(param: str, env: str | None) -> str:
+    return f"environment variable {env}" if env else f"{param}="
+
+
+def _from_env(value: object, *names: str) -> tuple[object, str | None]:
+    """Return the explicit value, else the first environment variable set."""
+    if value is not None:
+        return value, None
+    for name in names:
+        found = os.environ.get(name)
+        if found is not None:
+            return found, name
+    return None, None
+
+
+@dataclass(frozen=True)
+class Credential:
+    """
+    The application credential: a v3 API key or an API Read Access Token.
+
+    A key travels as the ``api_key`` query parameter; a read token as
+    ``Authorization: Bearer``. *identity* names the TMDb application the
+    credential belongs to (a read token's ``aud`` claim is its API key), so
+    that a session made with the key is found with the token and the reverse.
+    """
+
+    kind: Literal["api_key", "bearer"]
+    value: str = field(repr=False)
+    identity: str = field(repr=False)
+
+    @classmethod
+    def parse(cls, value: object, where: str) -> Credential:
+        """Check *value* and detect its kind by shape."""
+        todo = (
+            "pass the v3 API key (32 hex characters) or the API Read Access "
+            f"Token (a JWT starting with 'eyJ') from {KEYS_PAGE}"
+        )
+        text = _text(value, where, todo)
+        if _HEX32.fullmatch(text):
+            return cls("api_key", text, text.lower())
+        if _JWT.fullmatch(text) and text.startswith("eyJ"):
+            return cls("bearer", text, _jwt_audience(text) or _digest(text))
+        raise _refuse(
+            where,
+            f"is neither a v3 API key nor a read access token "
+            f"({len(text)} characters)",
+            todo,
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        """A short, one-way name for the application, safe to show."""
+        return _digest("fingerprint", self.identity)[:8]
+
+    def __repr__(self) -> str:
+        return f"Credential({self.kind}={mask(self.value)!r})"
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _jwt_audience(token: str) -> str | None:
+    """Read the ``aud`` claim of a read token without checking it."""
+    payload = token.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "==="))
+    except (binascii.Error, ValueError):
+        return None
+    aud = claims.get("aud") if isinstance(claims, dict) else None
+    if isinstance(aud, str) and _HEX32.fullmatch(aud):
+        return aud.lower()
+    return None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the API lives: the only place credentials are sent."""
+
+    scheme: str
+    host: str
+    port: int | None  # None for the scheme's default port
+
+    @classmethod
+    def parse(cls, value: object, where: str) -> Origin:
+        """Check an API URL such as ``https://api.themoviedb.org``."""
+        todo = f"use an origin such as {DEFAULT_API_URL}"
+        text = _text(value, where, todo).rstrip("/")
+        try:
+            parts = urlsplit(text)
+            port = parts.port
+        except ValueError:
+            raise _refuse(where, "is not a valid URL", todo) from None
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ("http", "https") or not host:
+            raise _refuse(where, "must be an http(s) URL with a host", todo)
+        if parts.username or parts.password or parts.query or parts.fragment:
+            raise _refuse(
+                where,
+                "must not carry credentials, a query or a fragment",
+                todo,
+            )
+        if parts.path not in ("", "/3", "/4"):
+            raise _refuse(where, "must be an origin without a path", todo)
+        if parts.scheme == "http" and not is_loopback(host):
+            raise _refuse(
+                where,
+                "uses plain http to a host that is not loopback",
+                "use https, so that the credential is never sent in clear",
+            )
+        if port == {"http": 80, "https": 443}[parts.scheme]:
+            port = None
+        return cls(parts.scheme, host, port)
+
+    @property
+    def url(self) -> str:
+        """The origin as a URL, without a trailing slash."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        port = "" if self.port is None else f":{self.port}"
+        return f"{self.scheme}://{host}{port}"
+
+    def hosts(self) -> tuple[str, ...]:
+        """This host, and the alternate host of the default origin."""
+        return (self.host, *ALTERNATE_HOSTS.get(self.host, ()))
+
+    def prefixes(self) -> tuple[str, ...]:
+        """The URL prefixes (with the path's slash) of every served host."""
+        port = "" if self.port is None else f":{self.port}"
+        return tuple(
+            f"{self.scheme}://{f'[{h}]' if ':' in h else h}{port}/"
+            for h in self.hosts()
+        )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether *host* names this machine: localhost, 127.0.0.0/8 or ::1."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the constructor decides, checked; shared by all adapters."""
+
+    credential: Credential
+    origin: Origin
+    mode: SessionMode | None = "auto"
+    username: str | None = None
+    password: PasswordSource | None = field(default=None, repr=False)
+    session_id: str | None = field(default=None, repr=False)
+    approve: Callable[[str], object] | None = field(default=None, repr=False)
+    cache: CacheSpec = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        api_key: str | None = None,
+        session: SessionMode | None = "auto",
+        username: str | None = None,
+        password: PasswordSource | None = None,
+        session_id: str | None = None,
+        approve: Callable[[str], object] | None = None,
+        cache: object = ...,
+        api_url: str | None = None,
+    ) -> Settings:
+        """Check the constructor's arguments, falling back on the environment."""
+        value, env = _from_env(
+            api_key, "TMDB_API_KEY", "TMDB_READ_ACCESS_TOKEN"
+        )
+        if value is None:
+            raise ConfigurationError(
+                "No TMDb credential: pass api_key= or set TMDB_API_KEY (the "
+                "v3 API key) or TMDB_READ_ACCESS_TOKEN (the API Read Access "
+                f"Token); both are on {KEYS_PAGE}."
+            )
+        credential = Credential.parse(value, _where("api_key", env))
+
+        if session is not None and session not in _MODES:
+            raise ConfigurationError(
+                "session= must be 'auto', 'guest', 'user' or None."
+            )
+
+        value, env = _from_env(api_url, "TMDB_API_URL")
+        origin = Origin.parse(
+            DEFAULT_API_URL if value is None else value,
+            _where("api_url", env),
+        )
+
+        value, env = _from_env(username, "TMDB_USERNAME")
+        user = None
+        if value is not None:
+            user = _text(
+                value, _where("username", env), "pass the TMDb username"
+            )
+
+        pw = _password(password)
+
+        value, env = _from_env(session_id, "TMDB_SESSION_ID")
+        sid = None
+        if value is not None:
+            where = _where("session_id", env)
+            sid = _text(value, where, "pass a v3 user session id")
+            if not _HEX40.fullmatch(sid):
+                raise _refuse(
+                    where,
+                    "is not a TMDb session id (40 hex characters)",
+                    "pass the session_id that authentication/session/new "
+                    "returned, or run 'tmdb-auth login'",
+                )
+        if approve is not None and not callable(approve):
+            raise ConfigurationError(
+                "approve= must be a callable taking the approval URL, such "
+                "as tmdb_auth.approve_in_browser."
+            )
+        if session == "guest" and (sid or pw is not None):
+            raise ConfigurationError(
+                "session='guest' makes guest sessions only, but a user "
+                "session_id or password was given; use session='auto' or "
+                "'user'."
+            )
+        return cls(
+            credential=credential,
+            origin=origin,
+            mode=session,
+            username=user,
+            password=pw,
+            session_id=sid,
+            approve=approve,
+            cache=_cache_spec(cache),
+        )
+
+    def read_password(self) -> str:
+        """The password, asking the callable now if one was given."""
+        pw = self.password
+        value = pw() if callable(pw) else pw
+        return _text(
+            value,
+            "password=" if pw is not None else "TMDB_PASSWORD",
+            "pass the TMDb password",
+        )
+
+
+def default_cache_dir() -> str:
+    """``TMDB_AUTH_CACHE_DIR``, else the user's cache directory."""
+    found = os.environ.get("TMDB_AUTH_CACHE_DIR")
+    if found:
+        return _text(
+            found,
+            "environment variable TMDB_AUTH_CACHE_DIR",
+            "set it to a directory path",
+        )
+    import platformdirs  # noqa: PLC0415 -- only needed without cache=
+
+    return os.path.join(platformdirs.user_cache_dir("tmdb-auth"), "sessions")
+
+
+def _cache_spec(cache: object) -> CacheSpec:
+    if cache is ...:
+        return default_cache_dir()
+    if cache is None or isinstance(cache, (str, os.PathLike)):
+        if isinstance(cache, str):
+            _text(cache, "cache=", "pass a directory path")
+        return cache
+    if hasattr(cache, "directory") and hasattr(cache, "transact"):
+        return cache  # type: ignore[return-value]  # a diskcache.Cache
+    raise ConfigurationError(
+        "cache= must be a directory path, a diskcache.Cache or None (memory "
+        f"only), not {type(cache).__name__}."
+    )
+
+
+def _password(password: PasswordSource | None) -> PasswordSource | None:
+    if callable(password):
+        return password
+    value, env = _from_env(password, "TMDB_PASSWORD")
+    if value is None:
+        return None
+    where = _where("password", env)
+    if not isinstance(value, str):
+        raise _refuse(
+            where,
+            f"must be a string or a callable, not {type(value).__name__}",
+            "pass the TMDb password",
+        )
+    if not value or _CONTROL.search(value):
+        raise _refuse(
+            where,
+            "is empty or contains control characters",
+            "pass the TMDb password",
+        )
+    return value

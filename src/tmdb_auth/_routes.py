@@ -1,0 +1,76 @@
+"""
+The route table: which TMDb calls need which session.
+
+Strictly private. Built from TMDb's OpenAPI and reference §6: account
+endpoints and list writes need a user session; ratings and account states
+take a user session or a guest session; every other call needs none and
+never triggers session creation.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+
+__all__ = ["Need", "need_for"]
+
+
+class Need(enum.IntEnum):
+    """What a call needs besides the application credential."""
+
+    NONE = 0
+    #: A user session, or a guest session where the user has none.
+    GUEST_OK = 1
+    #: A user session and nothing else.
+    USER = 2
+
+
+_ID = r"[^/]+"
+_USER_ROUTES = (
+    ("GET", rf"/3/account(?:/{_ID})?"),
+    (
+        "GET",
+        rf"/3/account/{_ID}/(?:lists|favorite/movies|favorite/tv"
+        r"|rated/movies|rated/tv|rated/tv/episodes"
+        r"|watchlist/movies|watchlist/tv)",
+    ),
+    ("POST", rf"/3/account/{_ID}/(?:favorite|watchlist)"),
+    ("POST", r"/3/list"),
+    ("DELETE", rf"/3/list/{_ID}"),
+    ("POST", rf"/3/list/{_ID}/(?:add_item|remove_item|clear)"),
+)
+_GUEST_OK_ROUTES = (
+    ("POST|DELETE", rf"/3/(?:movie|tv)/{_ID}/rating"),
+    ("POST|DELETE", rf"/3/tv/{_ID}/season/{_ID}/episode/{_ID}/rating"),
+    ("GET", rf"/3/(?:movie|tv)/{_ID}/account_states"),
+    ("GET", rf"/3/tv/{_ID}/season/{_ID}(?:/episode/{_ID})?/account_states"),
+)
+
+
+def _compile(routes: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """One pattern over ``METHOD path``, so a lookup is one match."""
+    return re.compile(
+        "|".join(f"(?:(?:{m}) {p})" for m, p in routes), re.ASCII
+    )
+
+
+_USER = _compile(_USER_ROUTES)
+_GUEST_OK = _compile(_GUEST_OK_ROUTES)
+
+
+def need_for(method: str, path: str) -> Need:
+    """
+    Say what a call to *path* (such as ``/3/movie/550/rating``) needs.
+
+    The substring test keeps the common case, a read call, to a few string
+    scans; only candidates pay for the regular expressions.
+    """
+    if "account" not in path and "rating" not in path and "/list" not in path:
+        return Need.NONE
+    line = f"{method.upper()} {path.rstrip('/')}"
+    if _USER.fullmatch(line):
+        return Need.USER
+    if _GUEST_OK.fullmatch(line):
+        return Need.GUEST_OK
+    return Need.NONE

@@ -1,0 +1,75 @@
+"""The route table: which TMDb calls need which session (reference §6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tmdb_auth._routes import Need, need_for
+
+
+class TestNeedFor:
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("GET", "/3/account"),
+            ("GET", "/3/account/6089455"),
+            ("GET", "/3/account/6089455/lists"),
+            ("GET", "/3/account/6089455/favorite/movies"),
+            ("GET", "/3/account/6089455/favorite/tv"),
+            ("GET", "/3/account/6089455/rated/movies"),
+            ("GET", "/3/account/6089455/rated/tv"),
+            ("GET", "/3/account/6089455/rated/tv/episodes"),
+            ("GET", "/3/account/6089455/watchlist/movies"),
+            ("GET", "/3/account/6089455/watchlist/tv"),
+            ("POST", "/3/account/6089455/favorite"),
+            ("POST", "/3/account/6089455/watchlist"),
+            ("POST", "/3/list"),
+            ("DELETE", "/3/list/5861"),
+            ("POST", "/3/list/5861/add_item"),
+            ("POST", "/3/list/5861/remove_item"),
+            ("POST", "/3/list/5861/clear"),
+            ("get", "/3/account/"),
+        ],
+    )
+    def test_user_routes(self, method: str, path: str) -> None:
+        """Account endpoints and list writes need a user session."""
+        assert Need.USER == need_for(method, path)
+
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("POST", "/3/movie/550/rating"),
+            ("DELETE", "/3/movie/550/rating"),
+            ("POST", "/3/tv/1399/rating"),
+            ("DELETE", "/3/tv/1399/season/1/episode/1/rating"),
+            ("POST", "/3/tv/1399/season/1/episode/1/rating"),
+            ("GET", "/3/movie/550/account_states"),
+            ("GET", "/3/tv/1399/account_states"),
+            ("GET", "/3/tv/1399/season/1/account_states"),
+            ("GET", "/3/tv/1399/season/1/episode/1/account_states"),
+        ],
+    )
+    def test_guest_ok_routes(self, method: str, path: str) -> None:
+        """Ratings and account states take a user or a guest session."""
+        assert Need.GUEST_OK == need_for(method, path)
+
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("GET", "/3/movie/550"),
+            ("GET", "/3/configuration"),
+            ("GET", "/3/list/5861"),
+            ("GET", "/3/list/5861/item_status"),
+            ("GET", "/3/movie/550/rating"),
+            ("GET", "/3/authentication"),
+            ("GET", "/3/authentication/guest_session/new"),
+            ("DELETE", "/3/authentication/session"),
+            ("GET", "/3/guest_session/abc/rated/movies"),
+            ("GET", "/3/search/movie"),
+            ("GET", "/3/movie/550/accountable"),
+            ("GET", "/4/account/abc/lists"),
+        ],
+    )
+    def test_no_session_routes(self, method: str, path: str) -> None:
+        """Everything else never triggers a session."""
+        assert Need.NONE == need_for(method, path)
