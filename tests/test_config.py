@@ -43,20 +43,20 @@ ADAPTERS = [tmdb_auth.requests.TMDbAuth, tmdb_auth.httpx.TMDbAuth]
 
 
 @pytest.fixture(params=ADAPTERS, ids=["requests", "httpx"])
-def Auth(request: pytest.FixtureRequest) -> Any:  # noqa: N802
+def adapter(request: pytest.FixtureRequest) -> Any:
     return request.param
 
 
 class TestCredential:
-    def test_key_by_shape(self, Auth: Any) -> None:
+    def test_key_by_shape(self, adapter: Any) -> None:
         """A 32-hex value is a v3 API key."""
-        auth = Auth(KEY)
+        auth = adapter(KEY)
 
         assert "api_key" == auth.settings.credential.kind
 
-    def test_read_token_by_shape(self, Auth: Any) -> None:
+    def test_read_token_by_shape(self, adapter: Any) -> None:
         """A JWT is a read access token, sent as a Bearer."""
-        auth = Auth(READ_TOKEN)
+        auth = adapter(READ_TOKEN)
 
         assert "bearer" == auth.settings.credential.kind
 
@@ -68,25 +68,25 @@ class TestCredential:
         )
 
     def test_key_from_environment(
-        self, Auth: Any, monkeypatch: pytest.MonkeyPatch
+        self, adapter: Any, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """TMDB_API_KEY is read when api_key= is not given."""
         monkeypatch.setenv("TMDB_API_KEY", KEY)
 
-        assert KEY == Auth().settings.credential.value
+        assert KEY == adapter().settings.credential.value
 
     def test_read_token_from_environment(
-        self, Auth: Any, monkeypatch: pytest.MonkeyPatch
+        self, adapter: Any, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """TMDB_READ_ACCESS_TOKEN is the fallback."""
         monkeypatch.setenv("TMDB_READ_ACCESS_TOKEN", READ_TOKEN)
 
-        assert "bearer" == Auth().settings.credential.kind
+        assert "bearer" == adapter().settings.credential.kind
 
-    def test_missing(self, Auth: Any) -> None:
+    def test_missing(self, adapter: Any) -> None:
         """No credential at all says where to get one."""
         with pytest.raises(ConfigurationError) as info:
-            Auth()
+            adapter()
 
         assert "TMDB_API_KEY" in str(info.value)
         assert "settings/api" in str(info.value)
@@ -107,32 +107,32 @@ class TestCredential:
             "Bearer " + READ_TOKEN,
         ],
     )
-    def test_bad_shapes(self, Auth: Any, bad: str) -> None:
+    def test_bad_shapes(self, adapter: Any, bad: str) -> None:
         """Malformed keys are refused, naming api_key= but not the value."""
         with pytest.raises(ConfigurationError) as info:
-            Auth(bad)
+            adapter(bad)
 
         assert "api_key=" in str(info.value)
         if bad.strip():
             assert bad.strip() not in str(info.value)
 
     def test_bad_env_names_the_variable(
-        self, Auth: Any, monkeypatch: pytest.MonkeyPatch
+        self, adapter: Any, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """A bad environment value names the variable."""
         monkeypatch.setenv("TMDB_API_KEY", "nope")
 
         with pytest.raises(ConfigurationError, match="TMDB_API_KEY"):
-            Auth()
+            adapter()
 
-    def test_wrong_type(self, Auth: Any) -> None:
+    def test_wrong_type(self, adapter: Any) -> None:
         """A non-string key is refused with its type."""
         with pytest.raises(ConfigurationError, match="int"):
-            Auth(12345)
+            adapter(12345)
 
-    def test_repr_masks(self, Auth: Any) -> None:
+    def test_repr_masks(self, adapter: Any) -> None:
         """The repr shows the last four characters of secrets only."""
-        auth = Auth(KEY, session_id=SESSION, username="ann", password="pw1")
+        auth = adapter(KEY, session_id=SESSION, username="ann", password="pw1")
 
         text = repr(auth)
 
@@ -145,56 +145,58 @@ class TestCredential:
 
 class TestOther:
     @pytest.mark.parametrize("mode", ["guests", "", "USER", 1])
-    def test_bad_session_mode(self, Auth: Any, mode: Any) -> None:
+    def test_bad_session_mode(self, adapter: Any, mode: Any) -> None:
         """session= takes auto, guest, user or None."""
         with pytest.raises(ConfigurationError, match="session="):
-            Auth(KEY, session=mode)
+            adapter(KEY, session=mode)
 
-    @pytest.mark.parametrize("sid", ["abc", "a" * 41, "z" * 40, "a" * 39 + "\n"])
-    def test_bad_session_id(self, Auth: Any, sid: str) -> None:
+    @pytest.mark.parametrize(
+        "sid", ["abc", "a" * 41, "z" * 40, "a" * 39 + "\n"]
+    )
+    def test_bad_session_id(self, adapter: Any, sid: str) -> None:
         """session_id= must look like a TMDb session id."""
         with pytest.raises(ConfigurationError, match="session_id="):
-            Auth(KEY, session_id=sid)
+            adapter(KEY, session_id=sid)
 
-    def test_guest_with_password(self, Auth: Any) -> None:
+    def test_guest_with_password(self, adapter: Any) -> None:
         """Asking for guest sessions with a password is a contradiction."""
         with pytest.raises(ConfigurationError, match="guest"):
-            Auth(KEY, session="guest", username="ann", password="pw")
+            adapter(KEY, session="guest", username="ann", password="pw")
 
     @pytest.mark.parametrize("name", ["", " ann", "an\nn", "ann\x00"])
-    def test_bad_username(self, Auth: Any, name: str) -> None:
+    def test_bad_username(self, adapter: Any, name: str) -> None:
         """Usernames with control characters or padding are refused."""
         with pytest.raises(ConfigurationError, match="username="):
-            Auth(KEY, username=name)
+            adapter(KEY, username=name)
 
     @pytest.mark.parametrize("pw", ["", "a\r\nb"])
-    def test_bad_password(self, Auth: Any, pw: str) -> None:
+    def test_bad_password(self, adapter: Any, pw: str) -> None:
         """Empty passwords and control characters are refused."""
         with pytest.raises(ConfigurationError, match="password="):
-            Auth(KEY, username="ann", password=pw)
+            adapter(KEY, username="ann", password=pw)
 
-    def test_password_callable_is_not_called_early(self, Auth: Any) -> None:
+    def test_password_callable_is_not_called_early(self, adapter: Any) -> None:
         """A password callable is only asked when a login happens."""
         calls: list[int] = []
 
-        Auth(KEY, username="ann", password=lambda: str(calls.append(1)))
+        adapter(KEY, username="ann", password=lambda: str(calls.append(1)))
 
         assert [] == calls
 
-    def test_approve_must_be_callable(self, Auth: Any) -> None:
+    def test_approve_must_be_callable(self, adapter: Any) -> None:
         """approve= takes a callable."""
         with pytest.raises(ConfigurationError, match="approve="):
-            Auth(KEY, approve="yes")
+            adapter(KEY, approve="yes")
 
-    def test_bad_cache(self, Auth: Any) -> None:
+    def test_bad_cache(self, adapter: Any) -> None:
         """cache= takes a path, a diskcache.Cache or None."""
         with pytest.raises(ConfigurationError, match="cache="):
-            Auth(KEY, cache=3.5)
+            adapter(KEY, cache=3.5)
 
-    def test_equality(self, Auth: Any) -> None:
+    def test_equality(self, adapter: Any) -> None:
         """Two auths with the same configuration are equal."""
-        assert Auth(KEY, username="ann") == Auth(KEY, username="ann")
-        assert Auth(KEY, username="ann") != Auth(KEY, username="bob")
+        assert adapter(KEY, username="ann") == adapter(KEY, username="ann")
+        assert adapter(KEY, username="ann") != adapter(KEY, username="bob")
 
 
 class TestOrigin:
@@ -227,17 +229,17 @@ class TestOrigin:
             "https://api.themoviedb.org:99999",
         ],
     )
-    def test_refused(self, Auth: Any, url: str) -> None:
+    def test_refused(self, adapter: Any, url: str) -> None:
         """Plain http off loopback, and anything not an origin, is refused."""
         with pytest.raises(ConfigurationError, match="api_url="):
-            Auth(KEY, api_url=url)
+            adapter(KEY, api_url=url)
 
-    def test_env(self, Auth: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_env(self, adapter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         """TMDB_API_URL is read, and named when wrong."""
         monkeypatch.setenv("TMDB_API_URL", "http://example.com")
 
         with pytest.raises(ConfigurationError, match="TMDB_API_URL"):
-            Auth(KEY)
+            adapter(KEY)
 
     @pytest.mark.parametrize(
         ("host", "expected"),
@@ -264,7 +266,9 @@ text = st.text(
 
 class TestHostileInput:
     @settings(max_examples=300, deadline=None)
-    @given(api_key=text, username=st.none() | text, session_id=st.none() | text)
+    @given(
+        api_key=text, username=st.none() | text, session_id=st.none() | text
+    )
     def test_only_configuration_errors(
         self, api_key: str, username: str | None, session_id: str | None
     ) -> None:
@@ -275,7 +279,7 @@ class TestHostileInput:
                     api_key, username=username, session_id=session_id
                 )
             except ConfigurationError as exc:
-                assert api_key not in str(exc) or len(api_key) < 4
+                assert api_key not in str(exc) or len(api_key) < 4  # noqa: PT017
                 continue
             assert "\n" not in auth.settings.credential.value
             assert "\r" not in auth.settings.credential.value

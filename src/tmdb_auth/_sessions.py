@@ -1,0 +1,321 @@
+"""
+The session policy: which session a call gets, made once, kept, renewed.
+
+Strictly private. `Sessions` is shared by the adapters and the CLI. Its
+methods that may need the network are flows (see `._protocol`); the
+adapters drive them while holding their process-local lock (a thread lock,
+or an anyio lock per event loop), and the store's cross-process lock makes
+"exactly one session" hold across processes too. The hot path,
+`Sessions.current`, takes no lock.
+"""
+
+from __future__ import annotations
+
+import time
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from . import _protocol
+from ._protocol import Flow, Pause, Session
+from ._routes import Need
+from .exceptions import SessionRequired
+
+
+if TYPE_CHECKING:
+    from ._config import Settings
+    from ._store import Record, Store
+
+
+__all__ = ["LOCK_TTL", "Sessions"]
+
+#: How long the cross-process creation lock lives: a crashed holder blocks
+#: the others this long at most. Creating a session takes three calls.
+LOCK_TTL = 30.0
+_POLL_FIRST, _POLL_MAX = 0.002, 0.05
+
+_LOGIN_HINT = (
+    "run 'tmdb-auth login', or pass username= and password= (or approve=)"
+)
+
+
+class Sessions:
+    """
+    The sessions of one credential at one origin.
+
+    Args:
+        settings: The checked configuration.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.origin = settings.origin.url
+        #: The session each need currently travels with. Read without a
+        #: lock on every call; written by flows under the adapters' locks.
+        self.active: dict[Need, Session] = {}
+        self._store: Store | None = None
+        self._explicit_revoked = False
+
+    # -- the hot path --------------------------------------------------
+
+    def current(self, need: Need) -> Session | None:
+        """The session for *need* if one is in memory and alive."""
+        session = self.active.get(need)
+        if session is not None and (
+            session.expires_at is None or time.time() < session.expires_at
+        ):
+            return session
+        return None
+
+    # -- the store -----------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        """The store, opened on first use: calls without sessions never do."""
+        if self._store is None:
+            from ._store import Store  # noqa: PLC0415 -- see the docstring
+
+            self._store = Store(self.settings.cache)
+        return self._store
+
+    def _key(self, kind: str, user: str = "") -> str:
+        from ._store import key_for  # noqa: PLC0415
+
+        return key_for(
+            self.settings.credential.identity, self.origin, kind, user
+        )
+
+    def _record(self, session: Session) -> Record:
+        return {
+            "kind": session.kind,
+            "id": session.id,
+            "username": session.username,
+            "created_at": session.created_at,
+            "expires_at": session.expires_at,
+            "origin": self.origin,
+            "app": self.settings.credential.fingerprint,
+        }
+
+    def _load(self, key: str) -> Session | None:
+        record = self.store.get(key)
+        if not record:
+            return None
+        session = _session_of(record)
+        return session if session is not None and session.alive() else None
+
+    def save(self, session: Session) -> None:
+        """Keep *session* in the store (a guest one until it expires)."""
+        if session.kind == "guest":
+            expire = None
+            if session.expires_at is not None:
+                expire = max(session.expires_at - time.time(), 0.001)
+            self.store.put(self._key("guest"), self._record(session), expire)
+            return
+        user = session.username or ""
+        self.store.put(self._key("user", user), self._record(session), None)
+        self.store.put(self._key("user-latest"), {"username": user}, None)
+
+    # -- acquiring -----------------------------------------------------
+
+    def acquire(self, need: Need) -> Flow[Session | None]:
+        """
+        The session for *need*: from memory, the store, or made now.
+
+        Returns None when sessions are off (``session=None``). Raises
+        `SessionRequired` when *need* cannot be met without the user.
+        """
+        found = self.current(need)
+        if found is not None:
+            return found
+        mode = self.settings.mode
+        if mode is None or need is Need.NONE:
+            return None
+        if need is Need.USER and mode == "guest":
+            raise SessionRequired(
+                "This call needs a user session, and session='guest' makes "
+                f"guest sessions only: use session='auto' and {_LOGIN_HINT}."
+            )
+        session = None
+        if mode in ("auto", "user"):
+            session = yield from self._user()
+        if session is None and need is Need.GUEST_OK and mode != "user":
+            session = yield from self._locked(
+                self._key("guest"), _protocol.guest_session
+            )
+        if session is None:
+            raise SessionRequired(
+                f"This call needs a TMDb user session and none is available: "
+                f"{_LOGIN_HINT}."
+            )
+        self.active[need] = session
+        if session.kind == "user":
+            self.active[Need.USER] = self.active[Need.GUEST_OK] = session
+        return session
+
+    def _user(self) -> Flow[Session | None]:
+        settings = self.settings
+        if settings.session_id and not self._explicit_revoked:
+            return Session("user", settings.session_id, settings.username)
+        username = settings.username
+        if username is None:
+            latest = self.store.get(self._key("user-latest"))
+            if latest and isinstance(latest.get("username"), str):
+                found = self._load(self._key("user", latest["username"]))
+                if found is not None:
+                    return found
+        else:
+            key = self._key("user", username)
+            found = self._load(key)
+            if found is not None:
+                return found
+            if settings.password is not None:
+                password = settings.read_password()
+                return (
+                    yield from self._locked(
+                        key,
+                        lambda: _protocol.login_session(username, password),
+                    )
+                )
+        if settings.approve is not None:
+            return (yield from self.approve(settings.approve))
+        if username is not None:
+            raise SessionRequired(
+                f"No session is cached for TMDb user {username!r} and no "
+                f"password was given: run 'tmdb-auth login --username "
+                f"{username}', or pass password=."
+            )
+        return None
+
+    def approve(self, approve: Callable[[str], object]) -> Flow[Session]:
+        """
+        Make a user session by browser approval and keep it.
+
+        No cross-process lock is taken: approval waits for a person, and a
+        crashed holder must not block every other process that long.
+        """
+        session = yield from _protocol.approval_session(approve)
+        username = yield from _protocol.account_username(session)
+        if username is None and self.settings.username is not None:
+            username = self.settings.username
+        session = Session("user", session.id, username, session.created_at)
+        self.save(session)
+        return session
+
+    def login(self, username: str, password: str) -> Flow[Session]:
+        """Make a user session by username and password, and keep it."""
+        session = yield from _protocol.login_session(username, password)
+        self.save(session)
+        return session
+
+    def _locked(
+        self, key: str, make: Callable[[], Flow[Session]]
+    ) -> Flow[Session]:
+        """
+        Load *key*, or make and save it under the cross-process lock.
+
+        Waiting for the lock is bounded: it expires after `LOCK_TTL`, so
+        after that long the wait ends with the lock taken or ignored.
+        """
+        store = self.store
+        lock = key + ":lock"
+        deadline = time.monotonic() + LOCK_TTL
+        pause = _POLL_FIRST
+        token = store.try_lock(lock, LOCK_TTL)
+        while token is None and time.monotonic() < deadline:
+            found = self._load(key)
+            if found is not None:
+                return found
+            yield Pause(pause)
+            pause = min(pause * 2, _POLL_MAX)
+            token = store.try_lock(lock, LOCK_TTL)
+        try:
+            found = self._load(key)
+            if found is not None:
+                return found
+            session = yield from make()
+            self.save(session)
+            return session
+        finally:
+            if token is not None:
+                store.unlock(lock, token)
+
+    # -- recovery and logout -------------------------------------------
+
+    def renew(self, need: Need, stale: Session) -> Flow[Session | None]:
+        """
+        Replace *stale*, which TMDb no longer accepts.
+
+        Concurrent callers that saw the same stale session get the one new
+        session: the first drops *stale* and makes the new one, the others
+        find it in memory (same process) or in the store (other processes),
+        since the store drops a record only if it still holds *stale*.
+        """
+        now = self.current(need)
+        if now is not None and now.id != stale.id:
+            return now
+        self.forget(stale)
+        return (yield from self.acquire(need))
+
+    def forget(self, session: Session) -> None:
+        """Drop *session* from memory and from the store."""
+        for need, held in list(self.active.items()):
+            if held.id == session.id:
+                self.active.pop(need, None)
+        if session.id == self.settings.session_id:
+            self._explicit_revoked = True
+        if session.kind == "guest":
+            self.store.delete(self._key("guest"), session.id)
+        else:
+            self.store.delete(
+                self._key("user", session.username or ""), session.id
+            )
+
+    def user_session(self) -> Session | None:
+        """The user session this configuration would use, without making one."""
+        found = self.active.get(Need.USER)
+        if found is not None and found.kind == "user":
+            return found
+        settings = self.settings
+        if settings.session_id and not self._explicit_revoked:
+            return Session("user", settings.session_id, settings.username)
+        username = settings.username
+        if username is None:
+            latest = self.store.get(self._key("user-latest"))
+            if not latest or not isinstance(latest.get("username"), str):
+                return None
+            username = latest["username"]
+        return self._load(self._key("user", username))
+
+    def logout(self, session: Session | None = None) -> Flow[bool]:
+        """
+        Delete the user session at TMDb and in the store.
+
+        Returns whether a session was deleted at TMDb (False when there was
+        none, or TMDb had already forgotten it).
+        """
+        session = session or self.user_session()
+        if session is None:
+            return False
+        deleted = yield from _protocol.logout(session)
+        self.forget(session)
+        latest = self.store.get(self._key("user-latest"))
+        if latest and latest.get("username") == (session.username or ""):
+            self.store.delete(self._key("user-latest"))
+        return deleted
+
+
+def _session_of(record: Record) -> Session | None:
+    """A `Session` from a store record, or None if it is not one."""
+    kind, sid = record.get("kind"), record.get("id")
+    if kind not in ("user", "guest") or not isinstance(sid, str):
+        return None
+    username = record.get("username")
+    created = record.get("created_at")
+    expires = record.get("expires_at")
+    return Session(
+        kind,
+        sid,
+        username if isinstance(username, str) and username else None,
+        float(created) if isinstance(created, (int, float)) else 0.0,
+        float(expires) if isinstance(expires, (int, float)) else None,
+    )
