@@ -21,6 +21,10 @@ from ._sessions import Sessions
 
 __all__ = ["AuthCore"]
 
+# Importing an adapter is enough: from then on the HTTP libraries' log
+# records carry no secret, whoever makes the request.
+_redact.install()
+
 
 class AuthCore:
     """
@@ -52,7 +56,6 @@ class AuthCore:
             cache=cache,
             api_url=api_url,
         )
-        _redact.install()
         self._sessions = Sessions(settings)
         self._lock = threading.Lock()
         credential = settings.credential

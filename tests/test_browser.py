@@ -1,0 +1,129 @@
+"""approve_in_browser: the loopback redirect listener, driven over HTTP."""
+
+from __future__ import annotations
+
+import functools
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from tmdb_auth import ApprovalDenied, ApprovalTimeout, approve_in_browser
+from tmdb_auth.requests import TMDbAuth
+from tmdb_auth.testing import TMDbServer
+
+from .person import Screen, answer
+
+
+def new_token(server: TMDbServer) -> tuple[str, str]:
+    r = requests.get(
+        server.url + "/3/authentication/token/new",
+        params={"api_key": server.api_key},
+        timeout=10,
+    )
+    return r.json()["request_token"], r.headers["Authentication-Callback"]
+
+
+class TestApproveInBrowser:
+    def test_approved(self, server: TMDbServer) -> None:
+        """The person approves: it returns, and the token is approved."""
+        token, url = new_token(server)
+        screen = Screen()
+        person = answer(screen, "allow")
+
+        approve_in_browser(url, open_browser=False, out=screen)
+
+        person.join(10)
+        query = parse_qs(urlsplit(screen.url).query)
+        redirect = urlsplit(query["redirect_to"][0])
+        assert ("http", "127.0.0.1") == (redirect.scheme, redirect.hostname)
+        assert screen.url.startswith(url + "?redirect_to=")
+        session = requests.post(
+            server.url + "/3/authentication/session/new",
+            params={"api_key": server.api_key},
+            json={"request_token": token},
+            timeout=10,
+        )
+        assert 200 == session.status_code
+
+    def test_denied(self, server: TMDbServer) -> None:
+        """The person denies: ApprovalDenied."""
+        _, url = new_token(server)
+        screen = Screen()
+        person = answer(screen, "deny")
+
+        with pytest.raises(ApprovalDenied):
+            approve_in_browser(url, open_browser=False, out=screen)
+
+        person.join(10)
+
+    def test_timeout(self, server: TMDbServer) -> None:
+        """Nobody answers: ApprovalTimeout at the deadline."""
+        _, url = new_token(server)
+
+        with pytest.raises(ApprovalTimeout):
+            approve_in_browser(
+                url, open_browser=False, out=Screen(), timeout=0.3
+            )
+
+    def test_other_paths_and_tokens_are_ignored(
+        self, server: TMDbServer
+    ) -> None:
+        """favicon.ico and a foreign token do not end the wait."""
+        _, url = new_token(server)
+        screen = Screen()
+        seen: dict[str, Any] = {}
+
+        def poke_then_click() -> None:
+            assert screen.shown.wait(30)
+            listener = parse_qs(urlsplit(screen.url).query)["redirect_to"][0]
+            base = listener.rsplit("/", 2)[0]
+            seen["favicon"] = requests.get(
+                base + "/favicon.ico", timeout=5
+            ).status_code
+            seen["foreign"] = requests.get(
+                listener + "?request_token=" + "0" * 40 + "&approved=true",
+                timeout=5,
+            ).status_code
+            from .person import click
+
+            click(screen.url, "allow")
+
+        import threading
+
+        thread = threading.Thread(target=poke_then_click, daemon=True)
+        thread.start()
+
+        approve_in_browser(url, open_browser=False, out=screen, timeout=30)
+
+        thread.join(10)
+        assert {"favicon": 404, "foreign": 400} == seen
+
+    def test_as_approve_callable(self, server: TMDbServer) -> None:
+        """With approve=, an account call gets a user session by approval."""
+        screen = Screen()
+        person = answer(screen, "allow")
+        auth = TMDbAuth(
+            server.api_key,
+            api_url=server.url,
+            approve=functools.partial(
+                approve_in_browser, open_browser=False, out=screen
+            ),
+        )
+
+        r = requests.get(server.url + "/3/account", auth=auth, timeout=30)
+
+        person.join(10)
+        assert (200, server.username) == (r.status_code, r.json()["username"])
+        assert {"guest": 0, "user": 1} == server.sessions_created
+
+    def test_not_an_approval_url(self) -> None:
+        """A URL without a token is refused before anything starts."""
+        from tmdb_auth import ConfigurationError
+
+        with pytest.raises(ConfigurationError):
+            approve_in_browser(
+                "https://www.themoviedb.org/authenticate/", out=Screen()
+            )
