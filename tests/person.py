@@ -17,7 +17,7 @@ def click(page_url: str, button: str) -> requests.Response:
     with requests.Session() as browser:
         page = browser.get(page_url, timeout=10)
         page.raise_for_status()
-        for form in re.findall(r"<form.*?</form>", page.text, re.S):
+        for form in re.findall(r"<form.*?</form>", page.text, re.DOTALL):
             if f'id="{button}"' not in form:
                 continue
             action = html.unescape(re.search(r'action="([^"]*)"', form)[1])  # type: ignore[index]
