@@ -124,7 +124,7 @@ class AuthCore:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self.settings == other.settings  # type: ignore[attr-defined,no-any-return]
+        return self.settings == other.settings
 
     def __ne__(self, other: object) -> bool:
         equal = self.__eq__(other)

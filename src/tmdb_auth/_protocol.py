@@ -238,30 +238,35 @@ def error_for(reply: Reply, what: str, *secrets: str) -> TMDbAuthError:
             message = scrub("; ".join(map(str, errors)), *secrets)
     said = f"status {code}: {message}" if code is not None else message
     detail = f"HTTP {reply.status}" + (f", {said}" if said else "")
-    context = {
-        "status_code": code,
-        "status_message": message,
-        "http_status": reply.status,
-    }
     if reply.status == 429 or code == 25:
         retry = _retry_after(reply)
         wait = f"; retry in {retry:g} s" if retry is not None else ""
         return RateLimited(
             f"TMDb is rate limiting {what} ({detail}){wait}.",
             retry_after=retry,
-            **context,
+            status_code=code,
+            status_message=message,
+            http_status=reply.status,
         )
     if code in _CODES:
         cls, todo = _CODES[code]
-        return cls(f"TMDb refused {what} ({detail}): {todo}.", **context)
-    if body is None or not isinstance(body, dict):
-        return TMDbServerError(
-            f"TMDb answered {what} with HTTP {reply.status} and a body that "
-            "is not JSON; try again later.",
-            **context,
+        text = f"TMDb refused {what} ({detail}): {todo}."
+    elif isinstance(body, dict):
+        cls, text = (
+            TMDbServerError,
+            f"TMDb failed {what} ({detail}); try again later.",
         )
-    return TMDbServerError(
-        f"TMDb failed {what} ({detail}); try again later.", **context
+    else:
+        cls = TMDbServerError
+        text = (
+            f"TMDb answered {what} with HTTP {reply.status} and a body that "
+            "is not JSON; try again later."
+        )
+    return cls(
+        text,
+        status_code=code,
+        status_message=message,
+        http_status=reply.status,
     )
 
 
