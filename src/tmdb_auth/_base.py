@@ -61,6 +61,7 @@ class AuthCore:
         credential = settings.credential
         # Everything a call appends is computed here, once.
         self._origin = settings.origin
+        self._scheme, self._port = settings.origin.scheme, settings.origin.port
         self._prefixes = settings.origin.prefixes()
         self._hosts = frozenset(settings.origin.hosts())
         if credential.kind == "api_key":
@@ -70,6 +71,9 @@ class AuthCore:
             self._query = ""
             self._bearer = f"Bearer {credential.value}"
         self._suffixes: dict[Need, tuple[Session, str]] = {}
+        # For the async adapter: one anyio lock per event loop.
+        self._async_locks: dict[int, tuple[object, Any]] = {}
+        self._guard = threading.Lock()
 
     @property
     def settings(self) -> Settings:

@@ -20,10 +20,9 @@ module imports httpx, never requests.
 from __future__ import annotations
 
 import json
-import threading
 import time
 
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -34,7 +33,6 @@ import httpx
 
 from . import _protocol
 from ._base import AuthCore
-from ._config import CacheSpec, PasswordSource, SessionMode
 from ._protocol import Call, Flow, Pause, Reply, Session
 from ._routes import Need, need_for
 
@@ -122,33 +120,6 @@ class TMDbAuth(AuthCore, httpx.Auth):
     Raises:
         ConfigurationError: A value is missing or malformed.
     """
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        session: SessionMode | None = "auto",
-        username: str | None = None,
-        password: PasswordSource | None = None,
-        session_id: str | None = None,
-        approve: Callable[[str], object] | None = None,
-        cache: CacheSpec | Any = ...,
-        api_url: str | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            session=session,
-            username=username,
-            password=password,
-            session_id=session_id,
-            approve=approve,
-            cache=cache,
-            api_url=api_url,
-        )
-        origin = self._origin
-        self._scheme, self._port = origin.scheme, origin.port
-        self._async_locks: dict[int, tuple[object, anyio.Lock]] = {}
-        self._async_locks_guard = threading.Lock()
 
     # -- the plan: what a call does, independent of sync or async ------
 
@@ -309,7 +280,7 @@ class TMDbAuth(AuthCore, httpx.Auth):
         and processes the store's lock keeps creation to one.
         """
         token = anyio.lowlevel.current_token()
-        with self._async_locks_guard:
+        with self._guard:
             entry = self._async_locks.get(id(token))
             if entry is None or entry[0] is not token:
                 if len(self._async_locks) >= 16:
