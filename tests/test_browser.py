@@ -12,7 +12,7 @@ import requests
 
 from tmdb_auth import ApprovalDenied, ApprovalTimeout, approve_in_browser
 from tmdb_auth.requests import TMDbAuth
-from tmdb_auth.testing import TMDbServer
+from tmdb_auth.testing import TMDbServer, click
 
 from .person import Screen, answer
 
@@ -87,8 +87,6 @@ class TestApproveInBrowser:
                 listener + "?request_token=" + "0" * 40 + "&approved=true",
                 timeout=5,
             ).status_code
-            from .person import click
-
             click(screen.url, "allow")
 
         import threading

@@ -40,11 +40,12 @@ from typing import TYPE_CHECKING
 
 
 if TYPE_CHECKING:
+    from ._person import click
     from ._server import Fault, RecordedRequest, TMDbServer
     from ._state import User
 
 
-__all__ = ["Fault", "RecordedRequest", "TMDbServer", "User"]
+__all__ = ["Fault", "RecordedRequest", "TMDbServer", "User", "click"]
 
 # The names load on first use, so that the pytest plugin (which imports this
 # package) costs nothing until a test asks for the server.
@@ -53,6 +54,7 @@ _HOMES = {
     "RecordedRequest": "._server",
     "TMDbServer": "._server",
     "User": "._state",
+    "click": "._person",
 }
 
 

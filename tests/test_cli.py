@@ -1,0 +1,337 @@
+"""
+The tmdb-auth command, through main(argv), against the stand-in server.
+
+Exit 0 on success, 1 on an API or auth failure, 2 on usage or
+configuration; every expected failure is one line on stderr.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import subprocess
+import sys
+
+from pathlib import Path
+
+import pytest
+
+from tmdb_auth._cli import main
+from tmdb_auth.testing import TMDbServer
+
+from .leaks import collect_secrets, find_leaks
+from .person import Screen, answer
+
+
+def login(
+    server: TMDbServer, monkeypatch: pytest.MonkeyPatch, *args: str
+) -> int:
+    monkeypatch.setattr("sys.stdin", io.StringIO(server.password + "\n"))
+    return main(
+        ["login", "--username", server.username, "--password-stdin", *args]
+    )
+
+
+def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert 1 == len(err.strip().splitlines()), err
+    assert "Traceback" not in err
+    return err
+
+
+class TestUsage:
+    def test_no_command(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """No command is a usage error."""
+        assert 2 == main([])
+        assert "usage:" in capsys.readouterr().err
+
+    def test_unknown_command(self) -> None:
+        """An unknown command is a usage error."""
+        assert 2 == main(["bogus"])
+
+    def test_help(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--help lists the commands and exits 0."""
+        assert 0 == main(["--help"])
+        out = capsys.readouterr().out
+        for name in ("login", "guest", "status", "logout", "serve", "demo"):
+            assert name in out
+
+    def test_no_key(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Without an API key: exit 2 and where to get one."""
+        assert 2 == main(["guest"])
+        assert "TMDB_API_KEY" in one_error_line(capsys)
+
+    def test_bad_api_url(
+        self, env: TMDbServer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A plain-http, non-loopback --api-url is refused before any call."""
+        assert 2 == main(["guest", "--api-url", "http://example.com"])
+        assert "api_url=" in one_error_line(capsys)
+        assert 0 == env.count()
+
+    def test_password_stdin_needs_username(
+        self, env: TMDbServer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--password-stdin without --username is a usage error."""
+        assert 2 == main(["login", "--password-stdin"])
+        assert "--username" in one_error_line(capsys)
+
+    def test_bad_timeout(
+        self, env: TMDbServer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A non-positive --timeout is refused."""
+        assert 2 == main(["login", "--timeout", "0"])
+        one_error_line(capsys)
+
+    def test_unreachable(
+        self,
+        env: TMDbServer,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """A server that does not answer: exit 1, one line, no key."""
+        url = env.url
+        env.stop()
+        monkeypatch.setenv("TMDB_API_URL", url)
+
+        assert 1 == main(["guest"])
+        err = one_error_line(capsys)
+        assert "Could not reach TMDb" in err
+        assert env.api_key not in err
+
+
+class TestLogin:
+    def test_with_password(
+        self,
+        env: TMDbServer,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """--username with --password-stdin logs in and caches the session."""
+        assert 0 == login(env, monkeypatch)
+
+        out = capsys.readouterr().out
+        assert f"Logged in as {env.username}" in out
+        assert {"guest": 0, "user": 1} == env.sessions_created
+
+    def test_twice_reuses(
+        self,
+        env: TMDbServer,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """A second login finds the cached session; --force makes a new one."""
+        login(env, monkeypatch)
+
+        assert 0 == login(env, monkeypatch)
+        assert "Already logged in" in capsys.readouterr().out
+        assert 0 == login(env, monkeypatch, "--force")
+        assert {"guest": 0, "user": 2} == env.sessions_created
+
+    def test_wrong_password(
+        self,
+        env: TMDbServer,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """A refused login: exit 1, one line, no password."""
+        monkeypatch.setattr("sys.stdin", io.StringIO("not-the-password\n"))
+
+        assert 1 == main(
+            ["login", "--username", env.username, "--password-stdin"]
+        )
+        err = one_error_line(capsys)
+        assert "username and password" in err
+        assert "not-the-password" not in err
+
+    def test_by_browser(
+        self,
+        env: TMDbServer,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """Without --username, the approval URL is shown and approved."""
+        screen = Screen()
+        monkeypatch.setattr("sys.stderr", screen)
+        person = answer(screen, "allow")
+
+        code = main(["login", "--no-browser"])
+
+        person.join(10)
+        assert 0 == code
+        assert screen.url.startswith(env.url + "/authenticate/")
+        assert f"Logged in as {env.username}" in capsys.readouterr().out
+
+    def test_browser_denied(
+        self, env: TMDbServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Deny on the approval page: exit 1."""
+        screen = Screen()
+        monkeypatch.setattr("sys.stderr", screen)
+        person = answer(screen, "deny")
+
+        code = main(["login", "--no-browser"])
+
+        person.join(10)
+        assert 1 == code
+        assert "denied" in screen.getvalue()
+
+
+class TestGuest:
+    def test_guest(
+        self, env: TMDbServer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """guest makes one guest session, then shows the cached one."""
+        assert 0 == main(["guest"])
+        assert 0 == main(["guest"])
+
+        lines = capsys.readouterr().out.splitlines()
+        assert 2 == len(lines)
+        assert lines[0] == lines[1]
+        assert lines[0].startswith("Guest session …")
+        assert {"guest": 1, "user": 0} == env.sessions_created
+
+
+class TestStatus:
+    def test_empty(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """No sessions: says how to make one. No API key needed."""
+        assert 0 == main(["status"])
+        assert "tmdb-auth login" in capsys.readouterr().out
+
+    def test_table(
+        self,
+        env: TMDbServer,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """One row per session; ids masked."""
+        login(env, monkeypatch)
+        main(["guest"])
+        capsys.readouterr()
+
+        assert 0 == main(["status"])
+        out = capsys.readouterr().out
+        assert [
+            "kind",
+            "username",
+            "app",
+            "origin",
+            "created",
+            "expires",
+            "id",
+        ] == out.splitlines()[1].split()
+        rows = out.splitlines()[2:]
+        assert ["guest", "user"] == sorted(r.split()[0] for r in rows)
+        assert [] == find_leaks([out], collect_secrets(env))
+
+    def test_json(
+        self,
+        env: TMDbServer,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """--json gives the same, as JSON."""
+        login(env, monkeypatch)
+        capsys.readouterr()
+
+        assert 0 == main(["status", "--json"])
+        data = json.loads(capsys.readouterr().out)
+        (row,) = data["sessions"]
+        assert ("user", env.username, "never") == (
+            row["kind"],
+            row["username"],
+            row["expires"],
+        )
+        assert row["id"].startswith("…")
+
+    @pytest.mark.parametrize("before", [True, False])
+    def test_cache_dir_anywhere(
+        self,
+        before: bool,
+        env: TMDbServer,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """--cache-dir works before or after the command."""
+        option = ["--cache-dir", str(tmp_path / "elsewhere")]
+        main([*option, "guest"] if before else ["guest", *option])
+        capsys.readouterr()
+
+        main(["status", *option])
+
+        assert "guest" in capsys.readouterr().out
+        assert (tmp_path / "elsewhere" / "cache.db").exists()
+
+
+class TestLogout:
+    def test_logout(
+        self,
+        env: TMDbServer,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """logout deletes at TMDb and in the cache."""
+        login(env, monkeypatch)
+        capsys.readouterr()
+
+        assert 0 == main(["logout"])
+        assert "deleted at TMDb" in capsys.readouterr().out
+        assert 1 == env.count("/3/authentication/session", method="DELETE")
+        main(["status"])
+        assert "No cached sessions" in capsys.readouterr().out
+
+    def test_nothing(
+        self, env: TMDbServer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Nothing to log out: exit 0, and no call."""
+        assert 0 == main(["logout"])
+        assert "No cached session" in capsys.readouterr().out
+        assert 0 == env.count()
+
+    def test_all(
+        self,
+        env: TMDbServer,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """--all drops every session of this key and origin."""
+        login(env, monkeypatch)
+        main(["guest"])
+        capsys.readouterr()
+
+        assert 0 == main(["logout", "--all"])
+        out = capsys.readouterr().out
+        assert 2 == len(out.splitlines())
+        main(["status"])
+        assert "No cached sessions" in capsys.readouterr().out
+
+
+class TestDemoAndServe:
+    def test_demo(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The demo tells the whole story and exits 0."""
+        assert 0 == main(["demo"])
+
+        out = capsys.readouterr().out
+        for n in range(1, 7):
+            assert f"\n{n}. " in out
+        assert "1 guest and 2 user sessions created" in out
+
+    def test_serve(self) -> None:
+        """serve prints the URL and credentials, and stops on Ctrl-C."""
+        with subprocess.Popen(
+            [sys.executable, "-m", "tmdb_auth", "serve"],
+            stdout=subprocess.PIPE,
+            text=True,
+        ) as proc:
+            try:
+                assert proc.stdout is not None
+                first = proc.stdout.readline()
+                second = proc.stdout.readline()
+            finally:
+                proc.send_signal(signal.SIGINT)
+                code = proc.wait(30)
+
+        assert first.startswith("Stand-in TMDb server at http://127.0.0.1:")
+        assert "TMDB_API_URL=" in second
+        assert 0 == code
