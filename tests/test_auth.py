@@ -467,3 +467,41 @@ class TestSecrets:
         assert re.search(
             "[0-9a-f]{40}", server.requests[-1].query["session_id"]
         )
+
+
+class TestUnreplayableBody:
+    def test_requests_generator_body(self, server: TMDbServer) -> None:
+        """A one-shot body is not resent, but the session is renewed."""
+        client = Requests(
+            server, username=server.username, password=server.password
+        )
+        client.get("/3/account")
+        server.revoke_all_sessions()
+
+        first = client.post(
+            RATING,
+            data=iter([b'{"value": 8}']),
+            headers={"Content-Type": "application/json"},
+        )
+        second = client.post(RATING, json={"value": 8})
+
+        assert (401, 201) == (first.status, second.status)
+        assert {"guest": 0, "user": 2} == server.sessions_created
+
+    def test_httpx_stream_body(self, server: TMDbServer) -> None:
+        """The same with an httpx streaming body."""
+        client = HttpxSync(
+            server, username=server.username, password=server.password
+        )
+        client.get("/3/account")
+        server.revoke_all_sessions()
+
+        first = client.post(
+            RATING,
+            content=iter([b'{"value": 8}']),
+            headers={"Content-Type": "application/json"},
+        )
+        second = client.post(RATING, json={"value": 8})
+
+        assert (401, 201) == (first.status, second.status)
+        assert {"guest": 0, "user": 2} == server.sessions_created

@@ -149,7 +149,13 @@ class TMDbAuth(AuthCore, httpx.Auth):
         if session is None or response.status_code != 401:
             return
         body = yield _ReadBody(response)
-        if _tmdb_code(body) not in (3, 17) or not _replayable(request):
+        if _tmdb_code(body) not in (3, 17):
+            return
+        if not _replayable(request):
+            # httpx hands the caller the response to the last request the
+            # flow yielded, so a session made now would replace the 401 with
+            # our own response. Drop the session; the next call makes one.
+            self._sessions.forget(session)
             return
         fresh = yield _Locked(self._sessions.renew(need, session))
         if fresh is not None:
