@@ -57,6 +57,7 @@ class AuthCore:
             api_url=api_url,
         )
         self._sessions = Sessions(settings)
+        self._sessions_on = settings.mode is not None
         self._lock = threading.Lock()
         credential = settings.credential
         # Everything a call appends is computed here, once.

@@ -10,6 +10,7 @@ never triggers session creation.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 
 
@@ -64,10 +65,17 @@ def need_for(method: str, path: str) -> Need:
     Say what a call to *path* (such as ``/3/movie/550/rating``) needs.
 
     The substring test keeps the common case, a read call, to a few string
-    scans; only candidates pay for the regular expressions.
+    scans; candidates are matched once and remembered (a bounded memo), so
+    a program that keeps rating the same items pays the regular
+    expressions once.
     """
     if "account" not in path and "rating" not in path and "/list" not in path:
         return Need.NONE
+    return _match(method, path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _match(method: str, path: str) -> Need:
     line = f"{method.upper()} {path.rstrip('/')}"
     if _USER.fullmatch(line):
         return Need.USER

@@ -20,9 +20,9 @@ This module imports requests, never httpx.
 from __future__ import annotations
 
 import json
+import time
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import requests
@@ -114,10 +114,11 @@ class TMDbAuth(AuthCore, requests.auth.AuthBase):
         )
         self._http = http
         self._timeout = timeout
+        self._hook = self._recover
 
     # -- every call ----------------------------------------------------
 
-    def __call__(
+    def __call__(  # noqa: C901 -- the hot path, inlined on purpose
         self, r: requests.PreparedRequest
     ) -> requests.PreparedRequest:
         """Attach the credential (and session) if *r* is bound for TMDb."""
@@ -129,27 +130,39 @@ class TMDbAuth(AuthCore, requests.auth.AuthBase):
         start = url.index("/", 8)
         query_at = url.find("?", start)
         sep = "&" if query_at >= 0 else "?"
-        need = need_for(
-            r.method or "GET",
-            url[start:query_at] if query_at >= 0 else url[start:],
-        )
-        if (
-            need is Need.NONE
-            or self.settings.mode is None
-            or (query_at >= 0 and "session_id=" in url[query_at:])
-        ):
-            session = None
-        else:
-            session = self._sessions.current(need) or self._acquire(need)
         if self._bearer is not None:
             r.headers["Authorization"] = self._bearer
-        suffix = self._suffix(need, session)
+        need = Need.NONE
+        if self._sessions_on and not (
+            query_at >= 0 and "session_id=" in url[query_at:]
+        ):
+            path = url[start:query_at] if query_at >= 0 else url[start:]
+            need = need_for(r.method or "GET", path)
+        if need is Need.NONE:
+            if self._query:
+                r.url = f"{url}{sep}{self._query}"
+            return r
+        # The hot path of a session route: the session in memory, its
+        # query text computed when it was first seen; no lock.
+        session = self._sessions.active.get(need)
+        if session is None or (
+            session.expires_at is not None
+            and time.time() >= session.expires_at
+        ):
+            session = self._acquire(need)
+        cached = self._suffixes.get(need)
+        if cached is not None and cached[0] is session:
+            suffix = cached[1]
+        else:
+            suffix = self._suffix(need, session)
         if suffix:
             r.url = f"{url}{sep}{suffix}"
         if session is not None:
-            r.register_hook(  # type: ignore[no-untyped-call]
-                "response", partial(self._recover, need, session, url, sep)
-            )
+            # What the recovery hook needs to know, kept on the request (a
+            # closure per call would cost a fifth of the budget), and what
+            # register_hook does, without its isinstance(Callable).
+            r._tmdb_auth = (need, session, url, sep)  # type: ignore[attr-defined]  # noqa: SLF001
+            r.hooks["response"].append(self._hook)
         return r
 
     # -- sessions ------------------------------------------------------
@@ -194,13 +207,7 @@ class TMDbAuth(AuthCore, requests.auth.AuthBase):
         return self._run(self._sessions.acquire(need))  # type: ignore[no-any-return]
 
     def _recover(
-        self,
-        need: Need,
-        stale: Session,
-        url: str,
-        sep: str,
-        r: requests.Response,
-        **kwargs: Any,
+        self, r: requests.Response, **kwargs: Any
     ) -> requests.Response:
         """
         On a 401 saying the session is gone, renew it and resend once.
@@ -209,8 +216,14 @@ class TMDbAuth(AuthCore, requests.auth.AuthBase):
         resent request goes through ``r.connection``, so it uses the
         caller's adapter, and the 401 ends up in ``history``.
         """
-        if r.status_code != 401 or _tmdb_code(r) not in (3, 17):
+        state = getattr(r.request, "_tmdb_auth", None)
+        if (
+            r.status_code != 401
+            or state is None
+            or _tmdb_code(r) not in (3, 17)
+        ):
             return r
+        need, stale, url, sep = state
         fresh = self._run(self._sessions.renew(need, stale))
         prep = r.request.copy()
         if fresh is None or not _rewind(prep):
