@@ -8,17 +8,12 @@ the value that was refused, since it may be a secret.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import ipaddress
 import json
 import os
 import re
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Union
+from typing import TYPE_CHECKING, Literal, NamedTuple, Union
 from urllib.parse import urlsplit
 
 from .exceptions import ConfigurationError
@@ -102,8 +97,7 @@ def _from_env(value: object, *names: str) -> tuple[object, str | None]:
     return None, None
 
 
-@dataclass(frozen=True)
-class Credential:
+class Credential(NamedTuple):
     """
     The application credential: a v3 API key or an API Read Access Token.
 
@@ -114,8 +108,8 @@ class Credential:
     """
 
     kind: Literal["api_key", "bearer"]
-    value: str = field(repr=False)
-    identity: str = field(repr=False)
+    value: str
+    identity: str
 
     @classmethod
     def parse(cls, value: object, where: str) -> Credential:
@@ -146,11 +140,16 @@ class Credential:
 
 
 def _digest(*parts: str) -> str:
+    import hashlib  # noqa: PLC0415 -- start-up time: see _routes
+
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def _jwt_audience(token: str) -> str | None:
     """Read the ``aud`` claim of a read token without checking it."""
+    import base64  # noqa: PLC0415 -- only read tokens need it
+    import binascii  # noqa: PLC0415
+
     payload = token.split(".")[1]
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload + "==="))
@@ -162,8 +161,7 @@ def _jwt_audience(token: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """Where the API lives: the only place credentials are sent."""
 
     scheme: str
@@ -225,24 +223,31 @@ def is_loopback(host: str) -> bool:
     """Whether *host* names this machine: localhost, 127.0.0.0/8 or ::1."""
     if host == "localhost" or host.endswith(".localhost"):
         return True
+    import ipaddress  # noqa: PLC0415 -- only http origins need it
+
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything the constructor decides, checked; shared by all adapters."""
 
     credential: Credential
     origin: Origin
     mode: SessionMode | None = "auto"
     username: str | None = None
-    password: PasswordSource | None = field(default=None, repr=False)
-    session_id: str | None = field(default=None, repr=False)
-    approve: Callable[[str], object] | None = field(default=None, repr=False)
-    cache: CacheSpec = field(default=None, repr=False, compare=False)
+    password: PasswordSource | None = None
+    session_id: str | None = None
+    approve: Callable[[str], object] | None = None
+    cache: CacheSpec = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Settings({self.credential!r}, {self.origin.url!r}, "
+            f"mode={self.mode!r}, username={self.username!r})"
+        )
 
     @classmethod
     def build(

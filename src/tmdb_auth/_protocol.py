@@ -15,9 +15,8 @@ import re
 import time
 
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Literal, TypeVar, Union
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple, TypeVar, Union
 from urllib.parse import urlencode
 
 from ._config import Credential
@@ -59,14 +58,16 @@ AUTHENTICATE_URL = "https://www.themoviedb.org/authenticate/"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """An HTTP request for the driver to send to the API origin."""
 
     method: str
     path: str
-    params: Mapping[str, str] = field(default_factory=dict, repr=False)
-    json: Mapping[str, str] | None = field(default=None, repr=False)
+    params: Mapping[str, str] = MappingProxyType({})
+    json: Mapping[str, str] | None = None
+
+    def __repr__(self) -> str:
+        return f"Call({self.method!r}, {self.path!r})"
 
     def target(
         self, origin: str, credential: Credential
@@ -82,36 +83,38 @@ class Call:
         return f"{origin}{self.path}{'?' if query else ''}{query}", headers
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     """What came back: status, headers (lower-case names) and body."""
 
     status: int
     headers: Mapping[str, str]
-    body: bytes = field(repr=False)
+    body: bytes
+
+    def __repr__(self) -> str:
+        return f"Reply({self.status}, {len(self.body)} bytes)"
 
 
-@dataclass(frozen=True)
-class Pause:
+class Pause(NamedTuple):
     """Wait this many seconds, then resume the flow with None."""
 
     seconds: float
 
 
-@dataclass(frozen=True)
-class Approve:
+class Approve(NamedTuple):
     """Hand *url* to the approve callable, then resume the flow with None."""
 
-    approve: Callable[[str], object] = field(repr=False)
-    url: str = field(repr=False)
+    approve: Callable[[str], object]
+    url: str
+
+    def __repr__(self) -> str:
+        return "Approve(…)"
 
 
 Step = Union[Call, Pause, Approve]
 Flow = Generator[Step, Union[Reply, None], T]
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(NamedTuple):
     """
     A TMDb session: a user's ``session_id`` or a ``guest_session_id``.
 
@@ -126,7 +129,7 @@ class Session:
     """
 
     kind: Literal["user", "guest"]
-    id: str = field(repr=False)
+    id: str
     username: str | None = None
     created_at: float = 0.0
     expires_at: float | None = None
@@ -294,6 +297,8 @@ def _field(body: Mapping[str, Any], name: str, what: str) -> str:
 def _parse_time(value: object) -> float | None:
     if not isinstance(value, str):
         return None
+    from datetime import datetime, timezone  # noqa: PLC0415 -- start-up time
+
     try:
         moment = datetime.strptime(value, TIME_FORMAT)  # noqa: DTZ007
     except ValueError:

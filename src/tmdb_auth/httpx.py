@@ -23,12 +23,8 @@ import json
 import time
 
 from collections.abc import AsyncGenerator, Generator
-from dataclasses import dataclass
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
-import anyio
-import anyio.lowlevel
-import anyio.to_thread
 import httpx
 
 from . import _protocol
@@ -37,18 +33,20 @@ from ._protocol import Call, Flow, Pause, Reply, Session
 from ._routes import Need, need_for
 
 
+if TYPE_CHECKING:
+    import anyio
+
+
 __all__ = ["TMDbAuth"]
 
 
-@dataclass(frozen=True)
-class _Locked:
+class _Locked(NamedTuple):
     """Run *flow* under the process-local lock. Strictly private."""
 
     flow: Flow[Session | None]
 
 
-@dataclass(frozen=True)
-class _ReadBody:
+class _ReadBody(NamedTuple):
     """Read *response* and send its body back. Strictly private."""
 
     response: httpx.Response
@@ -238,6 +236,10 @@ class TMDbAuth(AuthCore, httpx.Auth):
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         """Drive the plan with an anyio lock, async reads and sleeps."""
+        # anyio is imported here, by the first async call: most programs
+        # that import this module never run one, and it costs start-up time.
+        import anyio.to_thread  # noqa: PLC0415
+
         plan = self._plan(request)
         try:
             step = next(plan)
@@ -285,6 +287,8 @@ class TMDbAuth(AuthCore, httpx.Auth):
         after another). Each loop gets its own lock; across loops, threads
         and processes the store's lock keeps creation to one.
         """
+        import anyio.lowlevel  # noqa: PLC0415 -- see async_auth_flow
+
         token = anyio.lowlevel.current_token()
         with self._guard:
             entry = self._async_locks.get(id(token))
@@ -315,6 +319,8 @@ class TMDbAuth(AuthCore, httpx.Auth):
 
     async def alogout(self, client: httpx.AsyncClient) -> bool:
         """The async `logout`, through an `httpx.AsyncClient`."""
+        import anyio  # noqa: PLC0415 -- see async_auth_flow
+
         async with self._async_lock():
             flow = self._sessions.logout()
             try:
