@@ -19,6 +19,7 @@ from tmdb_auth import (
     RateLimited,
     SessionDenied,
     SessionRequired,
+    TMDbAuthError,
     TMDbServerError,
 )
 from tmdb_auth import _protocol as p
@@ -302,11 +303,16 @@ class TestErrorFor:
             (400, 26, LoginFailed),
             (422, 41, SessionDenied),
             (429, 25, RateLimited),
-            (401, 35, TMDbServerError),
-            (401, 36, TMDbServerError),
+            (401, 14, InvalidCredentials),
+            (401, 16, SessionDenied),
+            (401, 35, InvalidCredentials),
+            (401, 36, SessionDenied),
+            (401, 38, TMDbAuthError),
+            (401, 39, TMDbAuthError),
             (500, 11, TMDbServerError),
             (503, 9, TMDbServerError),
-            (404, 34, TMDbServerError),
+            (404, 34, TMDbAuthError),
+            (422, 5, TMDbAuthError),
         ],
     )
     def test_codes(self, status: int, code: int, cls: type[Exception]) -> None:

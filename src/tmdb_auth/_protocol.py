@@ -212,6 +212,13 @@ _CODES: dict[int, tuple[type[TMDbAuthError], str]] = {
         "the request token expired or is invalid; start the login again",
     ),
     41: (SessionDenied, "approve the request token first"),
+    14: (InvalidCredentials, "check the API key or read access token"),
+    35: (InvalidCredentials, "check the API key or read access token"),
+    16: (SessionDenied, "TMDb denied this device; start the login again"),
+    36: (
+        SessionDenied,
+        "the token has no write permission; approve a session first",
+    ),
     3: (
         SessionRequired,
         "the session is not valid; run 'tmdb-auth login' or pass "
@@ -254,6 +261,8 @@ def error_for(reply: Reply, what: str, *secrets: str) -> TMDbAuthError:
     if code in _CODES:
         cls, todo = _CODES[code]
         text = f"TMDb refused {what} ({detail}): {todo}."
+    elif isinstance(body, dict) and 400 <= reply.status < 500:
+        cls, text = TMDbAuthError, f"TMDb refused {what} ({detail})."
     elif isinstance(body, dict):
         cls, text = (
             TMDbServerError,
