@@ -166,6 +166,40 @@ class TestTasks:
         assert {"guest": 0, "user": 2} == server.sessions_created
 
 
+class TestEventLoops:
+    def test_loops_in_threads_share_one_auth(self, slow: TMDbServer) -> None:
+        """4 threads, each its own event loop (2 asyncio, 2 trio), 10 tasks each."""
+        auth = HttpxAuth(slow.api_key, api_url=slow.url, session="guest")
+        barrier = threading.Barrier(4)
+        statuses: list[int] = []
+
+        async def main() -> None:
+            async with httpx.AsyncClient(auth=auth, timeout=60) as c:
+                barrier.wait()
+
+                async def rate() -> None:
+                    r = await c.post(slow.url + RATING, json={"value": 8})
+                    statuses.append(r.status_code)
+
+                async with anyio.create_task_group() as tg:
+                    for _ in range(10):
+                        tg.start_soon(rate)
+
+        threads = [
+            threading.Thread(
+                target=anyio.run, args=(main,), kwargs={"backend": b}
+            )
+            for b in ("asyncio", "trio", "asyncio", "trio")
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+
+        assert [201] * 40 == statuses
+        assert {"guest": 1, "user": 0} == slow.sessions_created
+
+
 def _rate_in_process(
     url: str, key: str, cache: str, barrier: Any, results: Any
 ) -> None:
