@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import socket
+import threading
 
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -89,8 +91,6 @@ class TestApproveInBrowser:
             ).status_code
             click(screen.url, "allow")
 
-        import threading
-
         thread = threading.Thread(target=poke_then_click, daemon=True)
         thread.start()
 
@@ -98,6 +98,33 @@ class TestApproveInBrowser:
 
         thread.join(10)
         assert {"favicon": 404, "foreign": 400} == seen
+
+    def test_idle_connection_does_not_block(self, server: TMDbServer) -> None:
+        """A connection opened ahead and left idle (as browsers do) is no obstacle."""
+        _, url = new_token(server)
+        screen = Screen()
+        idle: list[socket.socket] = []
+
+        def preconnect_then_click() -> None:
+            assert screen.shown.wait(30)
+            listener = urlsplit(
+                parse_qs(urlsplit(screen.url).query)["redirect_to"][0]
+            )
+            idle.append(
+                socket.create_connection((listener.hostname, listener.port))
+            )
+            click(screen.url, "allow")
+
+        thread = threading.Thread(target=preconnect_then_click, daemon=True)
+        thread.start()
+        try:
+            approve_in_browser(url, open_browser=False, out=screen, timeout=30)
+        finally:
+            thread.join(10)
+            for sock in idle:
+                sock.close()
+
+        assert 1 == len(idle)
 
     def test_as_approve_callable(self, server: TMDbServer) -> None:
         """With approve=, an account call gets a user session by approval."""

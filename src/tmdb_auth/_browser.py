@@ -10,6 +10,7 @@ import html
 import http.server
 import re
 import sys
+import threading
 import time
 import webbrowser
 
@@ -33,15 +34,27 @@ text-align:center;color:#032541}}</style></head>
 """
 
 
-class _Listener(http.server.HTTPServer):
-    """A loopback server that waits for one redirect. Strictly private."""
+class _Listener(http.server.ThreadingHTTPServer):
+    """
+    A loopback server that waits for one redirect. Strictly private.
 
+    Threaded, with a read timeout per connection: browsers open connections
+    ahead of time and may leave them idle, which must not hold up the one
+    that carries the answer.
+    """
+
+    daemon_threads = True
     token: str
     outcome: str | None = None
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.answered = threading.Event()
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     server: _Listener
+    timeout = 5.0
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
@@ -55,8 +68,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             # that another page cannot answer in the user's place.
             self._page(400, "Unexpected request", "Please use the link shown.")
             return
-        if query.get("approved", [""])[0] == "true":
-            self.server.outcome = "approved"
+        approved = query.get("approved", [""])[0] == "true"
+        self.server.outcome = "approved" if approved else "denied"
+        self.server.answered.set()
+        if approved:
             self._page(
                 200,
                 "Approved",
@@ -64,7 +79,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 "You can close this tab.",
             )
         else:
-            self.server.outcome = "denied"
             self._page(
                 200,
                 "Not approved",
@@ -127,7 +141,7 @@ def approve_in_browser(
     token = found[1]
     timeout = min(float(timeout), 3600.0)
     out = out if out is not None else sys.stderr
-    with _Listener(("127.0.0.1", 0), _Handler) as listener:
+    with _Listener() as listener:
         listener.token = token
         port = listener.server_address[1]
         redirect = f"http://127.0.0.1:{port}{_CALLBACK}"
@@ -148,22 +162,32 @@ def approve_in_browser(
 
 
 def _wait(listener: _Listener, timeout: float, out: TextIO) -> None:
-    """Serve the listener until an outcome or the deadline."""
+    """Serve the listener until it has an answer or the deadline passes."""
     deadline = time.monotonic() + timeout
     tty = out.isatty()
-    listener.timeout = 1.0 if tty else 0.25
-    while listener.outcome is None:
-        left = deadline - time.monotonic()
-        if left <= 0:
+    serving = threading.Thread(
+        target=listener.serve_forever,
+        kwargs={"poll_interval": 0.1},
+        daemon=True,
+    )
+    serving.start()
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ApprovalTimeout(
+                    f"No approval within {timeout:g} seconds; run the login "
+                    "again."
+                )
             if tty:
-                out.write("\n")
-            raise ApprovalTimeout(
-                f"No approval within {timeout:g} seconds; run the login again."
-            )
+                minutes, seconds = divmod(int(left), 60)
+                out.write(
+                    f"\rWaiting for approval… {minutes}:{seconds:02d} left "
+                )
+                out.flush()
+            if listener.answered.wait(min(left, 1.0)):
+                return
+    finally:
+        listener.shutdown()
         if tty:
-            minutes, seconds = divmod(int(left), 60)
-            out.write(f"\rWaiting for approval… {minutes}:{seconds:02d} left ")
-            out.flush()
-        listener.handle_request()
-    if tty:
-        out.write("\n")
+            out.write("\n")
