@@ -183,3 +183,37 @@ class TestDegradation:
         Store(str(link)).put("k", RECORD, None)
 
         assert RECORD == Store(str(real)).get("k")
+
+
+class TestReadOnlyPeek:
+    def test_reads_what_diskcache_wrote(self, directory: Path) -> None:
+        """A new store reads a record without opening diskcache."""
+        Store(str(directory)).put("k", RECORD, None)
+        fresh = Store(str(directory))
+
+        assert RECORD == fresh.get("k")
+        assert fresh._backend is None
+
+    def test_expired_is_a_miss(self, directory: Path) -> None:
+        """An expired record is not returned by the peek either."""
+        Store(str(directory)).put("k", RECORD, -1.0)
+        fresh = Store(str(directory))
+
+        assert fresh.get("k") is None
+
+    def test_loose_directory_is_not_peeked(self, directory: Path) -> None:
+        """The peek trusts only a private directory; the full path repairs it."""
+        Store(str(directory)).put("k", RECORD, None)
+        directory.chmod(0o755)
+        fresh = Store(str(directory))
+
+        assert RECORD == fresh.get("k")
+        assert fresh._backend is not None
+        assert 0o700 == stat.S_IMODE(directory.stat().st_mode)
+
+    def test_missing_database(self, directory: Path) -> None:
+        """No cache yet: a miss, then the normal open creates it."""
+        fresh = Store(str(directory))
+
+        assert fresh.get("k") is None
+        assert (directory / "cache.db").exists()

@@ -56,8 +56,10 @@ def _compile(routes: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     )
 
 
-_USER = _compile(_USER_ROUTES)
-_GUEST_OK = _compile(_GUEST_OK_ROUTES)
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The user and guest-ok patterns, compiled for the first candidate."""
+    return _compile(_USER_ROUTES), _compile(_GUEST_OK_ROUTES)
 
 
 def need_for(method: str, path: str) -> Need:
@@ -77,8 +79,9 @@ def need_for(method: str, path: str) -> Need:
 @functools.lru_cache(maxsize=4096)
 def _match(method: str, path: str) -> Need:
     line = f"{method.upper()} {path.rstrip('/')}"
-    if _USER.fullmatch(line):
+    user, guest_ok = _patterns()
+    if user.fullmatch(line):
         return Need.USER
-    if _GUEST_OK.fullmatch(line):
+    if guest_ok.fullmatch(line):
         return Need.GUEST_OK
     return Need.NONE

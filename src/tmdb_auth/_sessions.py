@@ -32,7 +32,7 @@ __all__ = ["LOCK_TTL", "Sessions"]
 #: How long the cross-process creation lock lives: a crashed holder blocks
 #: the others this long at most. Creating a session takes three calls.
 LOCK_TTL = 30.0
-_POLL_FIRST, _POLL_MAX = 0.002, 0.05
+_POLL_FIRST, _POLL_MAX = 0.002, 0.01
 
 _LOGIN_HINT = (
     "run 'tmdb-auth login', or pass username= and password= (or approve=)"
@@ -216,6 +216,9 @@ class Sessions:
         Waiting for the lock is bounded: it expires after `LOCK_TTL`, so
         after that long the wait ends with the lock taken or ignored.
         """
+        found = self._load(key)
+        if found is not None:  # the common case: no lock, two writes saved
+            return found
         store = self.store
         lock = key + ":lock"
         deadline = time.monotonic() + LOCK_TTL
