@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 
 from urllib.parse import urlsplit
 
@@ -28,18 +27,18 @@ class TestLifecycle:
         assert server.port == url.port
         assert server.port > 0
 
-    def test_starts_fast_and_stops_idempotently(self):
+    def test_stops_idempotently(self):
         """
-        start() takes well under 0.1 s; stop() twice is fine.
+        stop() twice is fine. (How fast start() is, is for the benchmarks.)
         """
         server = TMDbServer()
-        t0 = time.perf_counter()
         server.start()
-        elapsed = time.perf_counter() - t0
+        url = server.url
         server.stop()
         server.stop()
 
-        assert elapsed < 0.1
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(url + "/3/configuration", timeout=5.0)
 
     def test_stop_refuses_new_connections(self, web: httpx.Client):
         """
