@@ -304,17 +304,20 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
 
     server = TMDbServer(host=args.host, port=args.port)
     with server:
-        print(
-            f"Stand-in TMDb server at {server.url}\n"
-            f"  TMDB_API_URL={server.url}\n"
-            f"  TMDB_API_KEY={server.api_key}\n"
-            f"  TMDB_READ_ACCESS_TOKEN={server.read_token}\n"
-            f"  user: {server.username} / password: {server.password}\n"
-            "Press Ctrl-C to stop.",
-            file=out,
-        )
-        out.flush()
+        # The banner's flush checks for signals: a Ctrl-C that arrives as
+        # soon as the banner is out must still be a clean stop, so it is
+        # inside the try.
         try:
+            print(
+                f"Stand-in TMDb server at {server.url}\n"
+                f"  TMDB_API_URL={server.url}\n"
+                f"  TMDB_API_KEY={server.api_key}\n"
+                f"  TMDB_READ_ACCESS_TOKEN={server.read_token}\n"
+                f"  user: {server.username} / password: {server.password}\n"
+                "Press Ctrl-C to stop.",
+                file=out,
+            )
+            out.flush()
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:

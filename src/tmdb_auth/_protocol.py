@@ -74,7 +74,14 @@ class Call(NamedTuple):
     ) -> tuple[str, dict[str, str]]:
         """The full URL and the headers, the credential attached."""
         params = dict(self.params)
-        headers = {"Accept": "application/json"}
+        # An HTTP cache on the way (requests-cache, hishel, a proxy) must
+        # not replay a session or request token (no-cache), nor keep one
+        # (no-store, which hishel ignores). No space: requests-cache 1.3
+        # rewrites "a, b" into an invalid header value.
+        headers = {
+            "Accept": "application/json",
+            "Cache-Control": "no-cache,no-store",
+        }
         if credential.kind == "api_key":
             params["api_key"] = credential.value
         else:
@@ -175,7 +182,8 @@ def scrub(text: str, *secrets: str) -> str:
 def _body(reply: Reply) -> Any:
     try:
         return json.loads(reply.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: a body nested deeper than the recursion limit.
         return None
 
 
@@ -370,8 +378,15 @@ def _request_token() -> Flow[tuple[str, str]]:
     return token, url
 
 
-def _session_from(token: str, username: str | None) -> Flow[Session]:
-    """``POST session/new`` with an approved token."""
+def _session_from(
+    token: str, username: str | None, *secrets: str
+) -> Flow[Session]:
+    """
+    ``POST session/new`` with an approved token.
+
+    *secrets*: what else TMDb knows by now (the password of a login), to be
+    scrubbed from an error that quotes TMDb's answer.
+    """
     what = "creating a session"
     reply = yield from _send(
         Call(
@@ -381,8 +396,9 @@ def _session_from(token: str, username: str | None) -> Flow[Session]:
         ),
         what,
         token,
+        *secrets,
     )
-    body = _checked(reply, what, token)
+    body = _checked(reply, what, token, *secrets)
     return Session(
         kind="user",
         id=_field(body, "session_id", what),
@@ -414,7 +430,7 @@ def login_session(username: str, password: str) -> Flow[Session]:
         token,
     )
     _checked(reply, what, password, token)
-    return (yield from _session_from(token, username))
+    return (yield from _session_from(token, username, password))
 
 
 def approval_session(approve: Callable[[str], object]) -> Flow[Session]:

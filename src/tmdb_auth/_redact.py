@@ -23,6 +23,8 @@ _QUERY_SECRETS = re.compile(
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
 # The request token in the approval URL of token/new's response header.
 _APPROVAL = re.compile(r"(/authenticate/)[0-9A-Za-z]+")
+# A guest session id in a path: /3/guest_session/<id>/rated/movies.
+_GUEST_PATH = re.compile(r"(/guest_session/)(?!new\b)[0-9A-Za-z]+")
 
 #: Loggers of the HTTP libraries that print URLs or headers.
 LOGGERS = (
@@ -36,6 +38,10 @@ LOGGERS = (
     "urllib3.util.retry",
     "urllib3.connection",
     "urllib3.response",
+    # requests-cache logs URLs at DEBUG too (the ones that print them).
+    "requests_cache.session",
+    "requests_cache.policy.actions",
+    "requests_cache.policy.expiration",
     "tmdb_auth",
 )
 
@@ -45,6 +51,7 @@ def redact(text: str) -> str:
     if "=" not in text and ":" not in text and "earer" not in text:
         return text
     text = _QUERY_SECRETS.sub(r"\1***", text)
+    text = _GUEST_PATH.sub(r"\1***", text)
     return _APPROVAL.sub(r"\1***", _BEARER.sub(r"\1***", text))
 
 

@@ -31,6 +31,7 @@ from . import _protocol
 from ._base import AuthCore
 from ._protocol import Call, Flow, Pause, Reply, Session
 from ._routes import Need, need_for
+from .exceptions import TMDbConnectionError
 
 
 if TYPE_CHECKING:
@@ -181,12 +182,17 @@ class TMDbAuth(AuthCore, httpx.Auth):
     def _build(self, call: Call, request: httpx.Request) -> httpx.Request:
         """One of our own calls, with the user request's extensions."""
         url, headers = call.target(self._origin.url, self.settings.credential)
+        extensions = dict(request.extensions)
+        # hishel's cache transport, by default, replays every GET whatever
+        # its headers; this asks it to follow RFC 9111, so that it honours
+        # our no-cache (and drops a cache key the user's request set).
+        extensions["caching"] = {"rfc": True}
         return httpx.Request(
             call.method,
             url,
             json=call.json,
             headers=headers,
-            extensions=dict(request.extensions),
+            extensions=extensions,
         )
 
     # -- the two drivers -----------------------------------------------
@@ -311,7 +317,13 @@ class TMDbAuth(AuthCore, httpx.Auth):
         """
 
         def send(call: Call) -> Reply:
-            response = client.request(**self._call_args(call))
+            failure = None
+            try:
+                response = client.request(**self._call_args(call))
+            except httpx.HTTPError as exc:
+                failure = type(exc).__name__
+            if failure is not None:  # raised here: unchained, no URL
+                raise self._unreachable(failure)
             return _reply(response, response.content)
 
         with self._lock:
@@ -328,9 +340,15 @@ class TMDbAuth(AuthCore, httpx.Auth):
                 while True:
                     reply = None
                     if isinstance(step, Call):
-                        response = await client.request(
-                            **self._call_args(step)
-                        )
+                        failure = None
+                        try:
+                            response = await client.request(
+                                **self._call_args(step)
+                            )
+                        except httpx.HTTPError as exc:
+                            failure = type(exc).__name__
+                        if failure is not None:
+                            raise self._unreachable(failure)
                         reply = _reply(response, response.content)
                     elif isinstance(step, Pause):
                         await anyio.sleep(step.seconds)
@@ -339,6 +357,19 @@ class TMDbAuth(AuthCore, httpx.Auth):
                 return bool(stop.value)
             finally:
                 flow.close()
+
+    def _unreachable(self, failure: str) -> TMDbConnectionError:
+        """
+        The error of a logout call that got no answer.
+
+        Not chained to httpx's exception, whose request carries the URL
+        and its api_key. (Session calls inside the auth flow cannot do
+        this: httpx raises their transport errors outside the flow.)
+        """
+        return TMDbConnectionError(
+            f"Could not reach TMDb at {self._origin.url} ({failure}); "
+            "check the network and api_url=."
+        )
 
     def _call_args(self, call: Call) -> dict[str, Any]:
         url, headers = call.target(self._origin.url, self.settings.credential)
@@ -362,7 +393,8 @@ def _reply(response: httpx.Response, body: bytes) -> Reply:
 def _tmdb_code(body: bytes) -> object:
     try:
         found = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: a body nested deeper than the recursion limit.
         return None
     return found.get("status_code") if isinstance(found, dict) else None
 
