@@ -217,3 +217,22 @@ class TestReadOnlyPeek:
 
         assert fresh.get("k") is None
         assert (directory / "cache.db").exists()
+
+
+class TestSharedDirectory:
+    def test_loose_directory_with_other_files_is_refused(
+        self, directory: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A shared directory (a home, /tmp) is never chmod-ed: memory instead."""
+        directory.mkdir(mode=0o755)
+        directory.chmod(0o755)
+        (directory / "notes.txt").write_text("mine")
+
+        store = Store(str(directory))
+        store.put("k", RECORD, None)
+
+        assert 0o755 == stat.S_IMODE(directory.stat().st_mode)
+        assert store.degraded
+        assert RECORD == store.get("k")
+        assert "directory of its own" in caplog.text
+        assert not (directory / "cache.db").exists()

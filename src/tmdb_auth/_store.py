@@ -233,10 +233,16 @@ def _prepare(directory: str) -> None:
     getuid = getattr(os, "getuid", None)
     if getuid is not None:
         if info.st_uid != getuid():
-            raise UnsafeCacheError(
-                f"the cache directory {directory} belongs to another user"
-            )
+            raise UnsafeCacheError("it belongs to another user")
         if stat.S_IMODE(info.st_mode) != 0o700:
+            # Repair only a directory that is ours to repair: one holding
+            # nothing but the cache. A shared directory passed by mistake
+            # (a home, /tmp) is refused, never chmod-ed.
+            if any(not name.startswith(_DB) for name in os.listdir(directory)):
+                raise UnsafeCacheError(
+                    "it is accessible to other users and holds other files; "
+                    "use a directory of its own"
+                )
             log.warning(
                 "tmdb-auth: the cache directory %s was accessible to other "
                 "users; its mode is now 0700.",
@@ -377,7 +383,7 @@ class Store:
 def _describe(exc: BaseException) -> str:
     """The kind of failure, without paths or values beyond the type."""
     if isinstance(exc, UnsafeCacheError):
-        return "it belongs to another user"
+        return str(exc)
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return type(exc).__name__

@@ -125,10 +125,10 @@ class TMDbAuth(AuthCore, httpx.Auth):
     def _plan(self, request: httpx.Request) -> _Plan:
         url = request.url
         ref = url._uri_reference  # noqa: SLF001
-        if (
-            ref.host not in self._hosts
-            or ref.scheme != self._scheme
-            or ref.port != self._port
+        if ref.host not in self._hosts or (
+            (ref.scheme != self._scheme or ref.port != self._port)
+            # An explicit default port that httpx kept: the exact check.
+            and not self._in_scope(str(url))
         ):
             yield request
             return
