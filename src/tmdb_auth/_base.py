@@ -73,7 +73,7 @@ class AuthCore:
             self._bearer = f"Bearer {credential.value}"
         self._suffixes: dict[Need, tuple[Session, str]] = {}
         # For the async adapter: one anyio lock per event loop.
-        self._async_locks: dict[int, tuple[object, Any]] = {}
+        self._async_locks: dict[int, Any] = {}
         self._guard = threading.Lock()
 
     @property

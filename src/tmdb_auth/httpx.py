@@ -42,15 +42,33 @@ __all__ = ["TMDbAuth"]
 
 
 class _Locked(NamedTuple):
-    """Run *flow* under the process-local lock. Strictly private."""
+    """
+    Run *flow* under the process-local lock. Strictly private.
+
+    *need* and *stale* let a waiter skip the lock once another task has
+    made the session it was waiting for.
+    """
 
     flow: Flow[Session | None]
+    need: Need
+    stale: Session | None = None
 
 
 class _ReadBody(NamedTuple):
     """Read *response* and send its body back. Strictly private."""
 
     response: httpx.Response
+
+
+class _LoopLocks:
+    """An event loop's lock, and the event of a creation under way."""
+
+    def __init__(self, token: object) -> None:
+        import anyio  # noqa: PLC0415 -- see async_auth_flow
+
+        self.token = token
+        self.lock = anyio.Lock()
+        self.made: anyio.Event | None = None
 
 
 _PlanStep = Union[httpx.Request, _Locked, _ReadBody]
@@ -142,7 +160,7 @@ class TMDbAuth(AuthCore, httpx.Auth):
         if need is not Need.NONE:
             session = self._sessions.current(need)
             if session is None:
-                session = yield _Locked(self._sessions.acquire(need))
+                session = yield _Locked(self._sessions.acquire(need), need)
         self._attach(request, url, need, session)
         response = yield request
         if session is None or response.status_code != 401:
@@ -156,7 +174,9 @@ class TMDbAuth(AuthCore, httpx.Auth):
             # our own response. Drop the session; the next call makes one.
             self._sessions.forget(session)
             return
-        fresh = yield _Locked(self._sessions.renew(need, session))
+        fresh = yield _Locked(
+            self._sessions.renew(need, session), need, session
+        )
         if fresh is not None:
             self._attach(request, url, need, fresh)
             yield request
@@ -257,8 +277,15 @@ class TMDbAuth(AuthCore, httpx.Auth):
                     step = plan.send(await step.response.aread())
                     continue
                 flow = step.flow
+                loop = self._loop_locks()
+                found = await self._made_meanwhile(loop, step)
+                if found is not None:
+                    flow.close()
+                    step = plan.send(found)
+                    continue
                 result: Session | None = None
-                async with self._async_lock():
+                async with loop.lock:
+                    made = loop.made = anyio.Event()
                     try:
                         sub = next(flow)
                         while True:
@@ -278,32 +305,50 @@ class TMDbAuth(AuthCore, httpx.Auth):
                         result = stop.value
                     finally:
                         flow.close()
+                        loop.made = None
+                        made.set()
                 step = plan.send(result)
         except StopIteration:
             return
         finally:
             plan.close()
 
-    def _async_lock(self) -> anyio.Lock:
+    async def _made_meanwhile(
+        self, loop: _LoopLocks, step: _Locked
+    ) -> Session | None:
         """
-        The lock of the running event loop.
+        If another task is making a session, wait for it and return it.
+
+        Everyone waiting wakes at once, rather than taking the lock in
+        turn, one event-loop pass each.
+        """
+        made = loop.made
+        if made is None or not loop.lock.locked():
+            return None
+        await made.wait()
+        found = self._sessions.current(step.need)
+        return found if found is not None and found != step.stale else None
+
+    def _loop_locks(self) -> _LoopLocks:
+        """
+        The lock (and creation event) of the running event loop.
 
         An anyio lock belongs to one event loop, and one auth object may
         serve several (threads each running their own, or loops run one
-        after another). Each loop gets its own lock; across loops, threads
-        and processes the store's lock keeps creation to one.
+        after another). Each loop gets its own; across loops, threads and
+        processes the store's lock keeps creation to one.
         """
         import anyio.lowlevel  # noqa: PLC0415 -- see async_auth_flow
 
         token = anyio.lowlevel.current_token()
         with self._guard:
             entry = self._async_locks.get(id(token))
-            if entry is None or entry[0] is not token:
-                if len(self._async_locks) >= 16:
+            if entry is None or entry.token is not token:
+                if len(self._async_locks) >= 16:  # bound it
                     self._async_locks.clear()
-                entry = (token, anyio.Lock())
+                entry = _LoopLocks(token)
                 self._async_locks[id(token)] = entry
-            return entry[1]
+            return entry
 
     # -- logout --------------------------------------------------------
 
@@ -333,7 +378,7 @@ class TMDbAuth(AuthCore, httpx.Auth):
         """The async `logout`, through an `httpx.AsyncClient`."""
         import anyio  # noqa: PLC0415 -- see async_auth_flow
 
-        async with self._async_lock():
+        async with self._loop_locks().lock:
             flow = self._sessions.logout()
             try:
                 step = next(flow)
