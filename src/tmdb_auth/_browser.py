@@ -130,7 +130,7 @@ def approve_in_browser(
         ApprovalDenied: The user clicked Deny.
         ApprovalTimeout: No answer before *timeout*.
 
-    .. versionadded:: 0.1
+    .. versionadded:: 0.1.0
     """
     found = re.search(r"/authenticate/([0-9A-Za-z]+)/?$", urlsplit(url).path)
     if found is None:

@@ -9,6 +9,7 @@ passes them, so no handler ever sees a secret.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import traceback
@@ -16,15 +17,28 @@ import traceback
 
 __all__ = ["install", "redact"]
 
-_QUERY_SECRETS = re.compile(
-    r"(?i)((?:api_key|session_id|guest_session_id|request_token|password"
-    r"|access_token)(?:=|%3D|\"?\s*:\s*\"?))[^&\s\"'#;,)]+"
+# (pattern, replacement) pairs, compiled when the first record needs them:
+# importing an adapter should cost as little as possible.
+_RULES = (
+    # Secret query parameters, and the same names in JSON or form bodies.
+    (
+        r"(?i)((?:api_key|session_id|guest_session_id|request_token|password"
+        r"|access_token)(?:=|%3D|\"?\s*:\s*\"?))[^&\s\"'#;,)]+",
+        r"\1***",
+    ),
+    # A guest session id in a path: /3/guest_session/<id>/rated/movies.
+    (r"(/guest_session/)(?!new\b)[0-9A-Za-z]+", r"\1***"),
+    # Bearer tokens.
+    (r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+", r"\1***"),
+    # The request token in the approval URL of token/new's response header.
+    (r"(/authenticate/)[0-9A-Za-z]+", r"\1***"),
 )
-_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
-# The request token in the approval URL of token/new's response header.
-_APPROVAL = re.compile(r"(/authenticate/)[0-9A-Za-z]+")
-# A guest session id in a path: /3/guest_session/<id>/rated/movies.
-_GUEST_PATH = re.compile(r"(/guest_session/)(?!new\b)[0-9A-Za-z]+")
+
+
+@functools.cache
+def _compiled() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(pattern), repl) for pattern, repl in _RULES)
+
 
 #: Loggers of the HTTP libraries that print URLs or headers.
 LOGGERS = (
@@ -50,9 +64,9 @@ def redact(text: str) -> str:
     """Replace the values of secret query parameters and Bearer tokens."""
     if "=" not in text and ":" not in text and "earer" not in text:
         return text
-    text = _QUERY_SECRETS.sub(r"\1***", text)
-    text = _GUEST_PATH.sub(r"\1***", text)
-    return _APPROVAL.sub(r"\1***", _BEARER.sub(r"\1***", text))
+    for pattern, replacement in _compiled():
+        text = pattern.sub(replacement, text)
+    return text
 
 
 class RedactSecrets(logging.Filter):

@@ -20,7 +20,7 @@ read access token, session id, request token or password), and none of them
 chains an HTTP library's exception, whose message may carry a URL with the
 ``api_key`` query parameter.
 
-.. versionadded:: 0.1
+.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations

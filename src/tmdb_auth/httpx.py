@@ -14,7 +14,7 @@ Session calls are yielded through the caller's own client, so they use its
 transport, proxies and certificates, and the user request's timeout. This
 module imports httpx, never requests.
 
-.. versionadded:: 0.1
+.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ TMDb authentication for requests.
 
 This module imports requests, never httpx.
 
-.. versionadded:: 0.1
+.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
