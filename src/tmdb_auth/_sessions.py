@@ -153,29 +153,19 @@ class Sessions:
         return session
 
     def _user(self) -> Flow[Session | None]:
+        found = self.user_session()
+        if found is not None:
+            return found
         settings = self.settings
-        if settings.session_id and not self._explicit_revoked:
-            return Session("user", settings.session_id, settings.username)
         username = settings.username
-        if username is None:
-            latest = self.store.get(self._key("user-latest"))
-            if latest and isinstance(latest.get("username"), str):
-                found = self._load(self._key("user", latest["username"]))
-                if found is not None:
-                    return found
-        else:
-            key = self._key("user", username)
-            found = self._load(key)
-            if found is not None:
-                return found
-            if settings.password is not None:
-                password = settings.read_password()
-                return (
-                    yield from self._locked(
-                        key,
-                        lambda: _protocol.login_session(username, password),
-                    )
+        if username is not None and settings.password is not None:
+            password = settings.read_password()
+            return (
+                yield from self._locked(
+                    self._key("user", username),
+                    lambda: _protocol.login_session(username, password),
                 )
+            )
         if settings.approve is not None:
             return (yield from self.approve(settings.approve))
         if username is not None:
