@@ -69,8 +69,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._page(400, "Unexpected request", "Please use the link shown.")
             return
         approved = query.get("approved", [""])[0] == "true"
-        self.server.outcome = "approved" if approved else "denied"
-        self.server.answered.set()
         if approved:
             self._page(
                 200,
@@ -84,6 +82,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 "Not approved",
                 "You did not approve the request. You can close this tab.",
             )
+        # Only now, with the page sent: the waiting command may exit at
+        # once, and this thread, a daemon, would go with it.
+        self.wfile.flush()
+        self.server.outcome = "approved" if approved else "denied"
+        self.server.answered.set()
 
     def _page(self, status: int, title: str, text: str) -> None:
         body = _PAGE.format(
