@@ -171,17 +171,19 @@ def status(cache: str) -> dict[str, Any]:
 
 def test_approve(env: TMDbServer, browser: Any, tmp_path: Path) -> None:
     """Approve in Chromium: the command logs in and caches the session."""
-    login = cli("login", "--no-browser")
-    try:
-        url, _ = approval_url(login)
-        assert url.startswith(f"{env.url}/authenticate/")
-        assert "redirect_to=http%3A%2F%2F127.0.0.1%3A" in url
+    # The with-block closes the pipes and waits, however the test ends.
+    with cli("login", "--no-browser") as login:
+        try:
+            url, _ = approval_url(login)
+            assert url.startswith(f"{env.url}/authenticate/")
+            assert "redirect_to=http%3A%2F%2F127.0.0.1%3A" in url
 
-        landed, heading = press(browser, url, "allow", tmp_path / "page.png")
-        out, err = login.communicate(timeout=WAIT)
-    finally:
-        login.kill()
-        login.wait()
+            landed, heading = press(
+                browser, url, "allow", tmp_path / "page.png"
+            )
+            out, err = login.communicate(timeout=WAIT)
+        finally:
+            login.kill()
 
     assert "approved=true" in landed
     assert "Approved" == heading
@@ -202,14 +204,15 @@ def test_approve(env: TMDbServer, browser: Any, tmp_path: Path) -> None:
 
 def test_deny(env: TMDbServer, browser: Any, tmp_path: Path) -> None:
     """Deny in Chromium: exit 1, one line on stderr, nothing cached."""
-    login = cli("login", "--no-browser")
-    try:
-        url, shown = approval_url(login)
-        landed, heading = press(browser, url, "deny", tmp_path / "page.png")
-        out, err = login.communicate(timeout=WAIT)
-    finally:
-        login.kill()
-        login.wait()
+    with cli("login", "--no-browser") as login:
+        try:
+            url, shown = approval_url(login)
+            landed, heading = press(
+                browser, url, "deny", tmp_path / "page.png"
+            )
+            out, err = login.communicate(timeout=WAIT)
+        finally:
+            login.kill()
 
     assert "approved=true" not in landed
     assert "Not approved" == heading
