@@ -73,7 +73,7 @@ class TestCredential:
         """TMDB_API_KEY is read when api_key= is not given."""
         monkeypatch.setenv("TMDB_API_KEY", KEY)
 
-        assert KEY == adapter().settings.credential.value
+        assert KEY == adapter().settings.credential.value.reveal()
 
     def test_read_token_from_environment(
         self, adapter: Any, monkeypatch: pytest.MonkeyPatch

@@ -22,8 +22,12 @@ from tmdb_auth import (
     TMDbAuthError,
     TMDbServerError,
 )
+from tmdb_auth import _errors as errors
 from tmdb_auth import _protocol as p
+from tmdb_auth import _steps as st
 from tmdb_auth._config import Credential
+from tmdb_auth._secret import Secret, reveal
+from tmdb_auth._values import Session
 
 
 TOKEN = "f" * 40
@@ -31,19 +35,19 @@ SID = "5" * 40
 GID = "6" * 32
 
 
-def reply(status: int, body: Any = None, **headers: str) -> p.Reply:
+def reply(status: int, body: Any = None, **headers: str) -> st.Reply:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return p.Reply(
+    return st.Reply(
         status, {k.replace("_", "-"): v for k, v in headers.items()}, raw
     )
 
 
-def ok(**fields: Any) -> p.Reply:
+def ok(**fields: Any) -> st.Reply:
     return reply(200, {"success": True, **fields})
 
 
 def step_through(
-    flow: p.Flow[Any], *replies: p.Reply
+    flow: st.Flow[Any], *replies: st.Reply
 ) -> tuple[list[Any], Any]:
     """Send *replies* to each Call in turn; return the steps and the result."""
     steps: list[Any] = []
@@ -51,9 +55,17 @@ def step_through(
     try:
         step = next(flow)
         while True:
-            steps.append(step)
+            if isinstance(step, st.Call):  # secrets revealed, to compare
+                steps.append(
+                    step._replace(
+                        params={k: reveal(v) for k, v in step.params.items()},
+                        json=step.body(),
+                    )
+                )
+            else:
+                steps.append(step)
             step = flow.send(
-                queue.pop(0) if isinstance(step, p.Call) else None
+                queue.pop(0) if isinstance(step, st.Call) else None
             )
     except StopIteration as stop:
         return steps, stop.value
@@ -63,18 +75,18 @@ class TestGuest:
     def test_flow(self) -> None:
         """One GET, and a guest session expiring when TMDb says."""
         steps, session = step_through(
-            p.guest_session(),
+            p.guest_session_new(),
             ok(guest_session_id=GID, expires_at="2030-01-02 03:04:05 UTC"),
         )
 
-        assert [p.Call("GET", "/3/authentication/guest_session/new")] == steps
+        assert [st.Call("GET", "/3/authentication/guest_session/new")] == steps
         assert ("guest", GID) == (session.kind, session.id)
         assert 1893553445.0 == session.expires_at
 
     def test_unreadable_expiry_means_an_hour(self) -> None:
         """Without a readable expires_at, assume TMDb's shortest lifetime."""
         _, session = step_through(
-            p.guest_session(), ok(guest_session_id=GID, expires_at="soon")
+            p.guest_session_new(), ok(guest_session_id=GID, expires_at="soon")
         )
 
         assert 3500 < session.expires_at - session.created_at <= 3600
@@ -90,22 +102,22 @@ class TestGuest:
     def test_missing_field(self, body: Any) -> None:
         """A 200 without a usable id is a server error, not a crash."""
         with pytest.raises(TMDbServerError, match="guest_session_id"):
-            step_through(p.guest_session(), reply(200, body))
+            step_through(p.guest_session_new(), reply(200, body))
 
 
 class TestLogin:
     def test_flow(self) -> None:
         """token/new, validate_with_login with a POST body, session/new."""
         steps, session = step_through(
-            p.login_session("ann", "pw"),
+            p.login("ann", Secret("pw")),
             ok(request_token=TOKEN),
             ok(request_token=TOKEN),
             ok(session_id=SID),
         )
 
         assert [
-            p.Call("GET", "/3/authentication/token/new"),
-            p.Call(
+            st.Call("GET", "/3/authentication/token/new"),
+            st.Call(
                 "POST",
                 "/3/authentication/token/validate_with_login",
                 json={
@@ -114,7 +126,7 @@ class TestLogin:
                     "request_token": TOKEN,
                 },
             ),
-            p.Call(
+            st.Call(
                 "POST",
                 "/3/authentication/session/new",
                 json={"request_token": TOKEN},
@@ -131,7 +143,7 @@ class TestLogin:
         """The password is in the JSON body; the URL carries the key only."""
         key = Credential.parse("0" * 32, "api_key=")
         steps, _ = step_through(
-            p.login_session("ann", "hunter22"),
+            p.login("ann", Secret("hunter22")),
             ok(request_token=TOKEN),
             ok(request_token=TOKEN),
             ok(session_id=SID),
@@ -154,7 +166,7 @@ class TestLogin:
         """Each refusal of validate_with_login has its typed error."""
         with pytest.raises(cls) as info:
             step_through(
-                p.login_session("ann", "hunter22"),
+                p.login("ann", Secret("hunter22")),
                 ok(request_token=TOKEN),
                 reply(
                     401,
@@ -176,30 +188,39 @@ class TestApproval:
         """The approval URL comes from Authentication-Callback."""
         seen: list[str] = []
         steps, session = step_through(
-            p.approval_session(seen.append),
+            p.approval(seen.append),
             reply(
                 200,
                 {"success": True, "request_token": TOKEN},
                 authentication_callback=f"http://127.0.0.1:9/authenticate/{TOKEN}",
             ),
             ok(session_id=SID),
+            ok(id=7, username="ann"),
         )
 
         approve = steps[1]
-        assert isinstance(approve, p.Approve)
-        assert f"http://127.0.0.1:9/authenticate/{TOKEN}" == approve.url
-        assert SID == session.id
+        assert isinstance(approve, st.Approve)
+        assert (
+            f"http://127.0.0.1:9/authenticate/{TOKEN}" == approve.url.reveal()
+        )
+        assert (SID, "ann", 7) == (
+            session.id,
+            session.username,
+            session.account_id,
+        )
 
     def test_fallback_url(self) -> None:
         """Without the header, TMDb's documented page is used."""
         steps, _ = step_through(
-            p.approval_session(print),
+            p.approval(print),
             ok(request_token=TOKEN),
             ok(session_id=SID),
+            ok(id=7, username="ann"),
         )
 
         assert (
-            f"https://www.themoviedb.org/authenticate/{TOKEN}" == steps[1].url
+            f"https://www.themoviedb.org/authenticate/{TOKEN}"
+            == steps[1].url.reveal()
         )
 
     def test_not_approved(self) -> None:
@@ -213,7 +234,7 @@ class TestApproval:
 
         with pytest.raises(SessionDenied, match="status 17"):
             step_through(
-                p.approval_session(print),
+                p.approval(print),
                 ok(request_token=TOKEN),
                 reply(401, body),
             )
@@ -222,11 +243,11 @@ class TestApproval:
 class TestLogout:
     def test_deleted(self) -> None:
         """DELETE with the session id in the JSON body."""
-        session = p.Session("user", SID)
-        steps, deleted = step_through(p.logout(session), ok())
+        session = Session("user", SID)
+        steps, deleted = step_through(p.session_delete(session), ok())
 
         assert [
-            p.Call(
+            st.Call(
                 "DELETE", "/3/authentication/session", json={"session_id": SID}
             )
         ] == steps
@@ -238,7 +259,7 @@ class TestLogout:
     def test_already_gone(self, status: int, code: int) -> None:
         """A session TMDb no longer knows is not an error."""
         _, deleted = step_through(
-            p.logout(p.Session("user", SID)),
+            p.session_delete(Session("user", SID)),
             reply(status, {"success": False, "status_code": code}),
         )
 
@@ -246,7 +267,7 @@ class TestLogout:
 
     def test_guest_needs_no_call(self) -> None:
         """TMDb cannot delete guest sessions; nothing is sent."""
-        steps, deleted = step_through(p.logout(p.Session("guest", GID)))
+        steps, deleted = step_through(p.session_delete(Session("guest", GID)))
 
         assert ([], False) == (steps, deleted)
 
@@ -255,12 +276,12 @@ class TestRateLimit:
     def test_short_retry_after_is_waited_once(self) -> None:
         """A 429 with Retry-After <= 5 s is waited out and retried once."""
         steps, session = step_through(
-            p.guest_session(),
+            p.guest_session_new(),
             reply(429, {"status_code": 25}, retry_after="2"),
             ok(guest_session_id=GID, expires_at="2030-01-02 03:04:05 UTC"),
         )
 
-        assert [p.Call, p.Pause, p.Call] == [type(s) for s in steps]
+        assert [st.Call, st.Pause, st.Call] == [type(s) for s in steps]
         assert 2.0 == steps[1].seconds
         assert GID == session.id
 
@@ -268,7 +289,7 @@ class TestRateLimit:
         """Nothing retries twice."""
         with pytest.raises(RateLimited) as info:
             step_through(
-                p.guest_session(),
+                p.guest_session_new(),
                 reply(429, {"status_code": 25}, retry_after="1"),
                 reply(429, {"status_code": 25}, retry_after="1"),
             )
@@ -284,7 +305,8 @@ class TestRateLimit:
 
         with pytest.raises(RateLimited):
             step_through(
-                p.guest_session(), reply(429, {"status_code": 25}, **headers)
+                p.guest_session_new(),
+                reply(429, {"status_code": 25}, **headers),
             )
 
 
@@ -317,7 +339,7 @@ class TestErrorFor:
     )
     def test_codes(self, status: int, code: int, cls: type[Exception]) -> None:
         """Every TMDb status code maps to one class, with its context."""
-        error = p.error_for(
+        error = errors.error_for(
             reply(
                 status,
                 {
@@ -342,14 +364,14 @@ class TestErrorFor:
     )
     def test_not_json(self, body: bytes) -> None:
         """Garbage bodies give TMDbServerError."""
-        error = p.error_for(reply(502, body), "doing it")
+        error = errors.error_for(reply(502, body), "doing it")
 
         assert isinstance(error, TMDbServerError)
         assert "not JSON" in str(error)
 
     def test_errors_list(self) -> None:
         """The {"errors": [...]} shape is quoted."""
-        error = p.error_for(
+        error = errors.error_for(
             reply(422, {"errors": ["page must be less than or equal to 500"]}),
             "x",
         )
@@ -363,7 +385,7 @@ class TestErrorFor:
 
     def test_echoed_secrets_are_scrubbed(self) -> None:
         """A status_message echoing a secret is not quoted as is."""
-        error = p.error_for(
+        error = errors.error_for(
             reply(
                 401,
                 {
@@ -382,7 +404,7 @@ class TestErrorFor:
 class TestSession:
     def test_repr_masks(self) -> None:
         """The id is a secret: the repr shows its last four characters."""
-        session = p.Session("user", SID, "ann")
+        session = Session("user", SID, "ann")
 
         assert "Session(kind='user', id='…5555', username='ann')" == repr(
             session
@@ -390,6 +412,6 @@ class TestSession:
 
     def test_alive(self) -> None:
         """Guest sessions die at expires_at; user sessions live on."""
-        assert p.Session("user", SID).alive(now=1e12)
-        assert not p.Session("guest", GID, expires_at=10.0).alive(now=10.0)
-        assert p.Session("guest", GID, expires_at=10.0).alive(now=9.9)
+        assert Session("user", SID).alive(now=1e12)
+        assert not Session("guest", GID, expires_at=10.0).alive(now=10.0)
+        assert Session("guest", GID, expires_at=10.0).alive(now=9.9)

@@ -6,8 +6,10 @@ Pick the adapter of your HTTP library::
     from tmdb_auth.requests import TMDbAuth  # requests
     from tmdb_auth.httpx import TMDbAuth  # httpx, sync and async
 
-This package re-exports the errors, the `Session` value type and
-`approve_in_browser`. Importing it imports neither requests nor httpx.
+This package re-exports the errors, the value types (`Session`,
+`RequestToken`, `AccessToken`), `approve_in_browser`, and `scrub` /
+`sentry_before_send` for error reporters. Importing it imports neither
+requests nor httpx.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from .exceptions import (
     InvalidCredentials,
     LoginFailed,
     RateLimited,
+    RedirectRefused,
     SessionDenied,
     SessionRequired,
+    SessionRevoked,
     TMDbAuthError,
     TMDbConnectionError,
     TMDbServerError,
@@ -31,33 +35,46 @@ from .exceptions import (
 
 if TYPE_CHECKING:
     from ._browser import approve_in_browser
-    from ._protocol import Session
+    from ._secret import scrub, sentry_before_send
+    from ._values import AccessToken, RequestToken, Session
 
 
 __all__ = [
+    "AccessToken",
     "ApprovalDenied",
     "ApprovalTimeout",
     "ConfigurationError",
     "InvalidCredentials",
     "LoginFailed",
     "RateLimited",
+    "RedirectRefused",
+    "RequestToken",
     "Session",
     "SessionDenied",
     "SessionRequired",
+    "SessionRevoked",
     "TMDbAuthError",
     "TMDbConnectionError",
     "TMDbServerError",
     "approve_in_browser",
+    "scrub",
+    "sentry_before_send",
 ]
+
+_VALUES = frozenset({"AccessToken", "RequestToken", "Session"})
 
 
 def __getattr__(name: str) -> Any:
     # Imported on first use: each costs start-up time that most programs,
     # which only need an adapter, should not pay.
-    if name == "Session":
-        from ._protocol import Session  # noqa: PLC0415
+    if name in _VALUES:
+        from . import _values  # noqa: PLC0415
 
-        return Session
+        return getattr(_values, name)
+    if name in ("scrub", "sentry_before_send"):
+        from . import _secret  # noqa: PLC0415
+
+        return getattr(_secret, name)
     if name == "approve_in_browser":
         from ._browser import approve_in_browser  # noqa: PLC0415
 

@@ -8,6 +8,10 @@ the value that was refused, since it may be a secret.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import ipaddress
 import json
 import os
 import re
@@ -16,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, NamedTuple, Union
 from urllib.parse import urlsplit
 
+from ._secret import Secret, mask
 from .exceptions import ConfigurationError
 
 
@@ -49,18 +54,6 @@ _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
 _JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MODES = ("auto", "guest", "user")
-
-
-def mask(secret: str | None) -> str:
-    """
-    Show a secret as ``'…' + its last four characters``.
-
-    Four characters of a 32-character key or a 40-character session id leave
-    about 112 bits unknown, enough to tell two sessions apart in a listing.
-    """
-    if not secret:
-        return "-"
-    return "…" + secret[-4:] if len(secret) >= 16 else "…"
 
 
 def _refuse(where: str, problem: str, todo: str) -> ConfigurationError:
@@ -108,8 +101,8 @@ class Credential(NamedTuple):
     """
 
     kind: Literal["api_key", "bearer"]
-    value: str
-    identity: str
+    value: Secret
+    identity: Secret
 
     @classmethod
     def parse(cls, value: object, where: str) -> Credential:
@@ -120,9 +113,14 @@ class Credential(NamedTuple):
         )
         text = _text(value, where, todo)
         if _HEX32.fullmatch(text):
-            return cls("api_key", text, text.lower())
+            return cls("api_key", Secret(text), Secret(text.lower()))
         if _JWT.fullmatch(text) and text.startswith("eyJ"):
-            return cls("bearer", text, _jwt_audience(text) or _digest(text))
+            # The v3 key inside a read token is a secret as well.
+            return cls(
+                "bearer",
+                Secret(text),
+                Secret(_jwt_audience(text) or _digest(text)),
+            )
         raise _refuse(
             where,
             f"is neither a v3 API key nor a read access token "
@@ -133,23 +131,18 @@ class Credential(NamedTuple):
     @property
     def fingerprint(self) -> str:
         """A short, one-way name for the application, safe to show."""
-        return _digest("fingerprint", self.identity)[:8]
+        return _digest("fingerprint", self.identity.reveal())[:8]
 
     def __repr__(self) -> str:
-        return f"Credential({self.kind}={mask(self.value)!r})"
+        return f"Credential({self.kind}={mask(self.value.reveal())!r})"
 
 
 def _digest(*parts: str) -> str:
-    import hashlib  # noqa: PLC0415 -- start-up time: see _routes
-
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def _jwt_audience(token: str) -> str | None:
     """Read the ``aud`` claim of a read token without checking it."""
-    import base64  # noqa: PLC0415 -- only read tokens need it
-    import binascii  # noqa: PLC0415
-
     payload = token.split(".")[1]
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload + "==="))
@@ -220,11 +213,14 @@ class Origin(NamedTuple):
 
 
 def is_loopback(host: str) -> bool:
-    """Whether *host* names this machine: localhost, 127.0.0.0/8 or ::1."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    import ipaddress  # noqa: PLC0415 -- only http origins need it
+    """
+    Whether *host* names this machine: ``localhost``, 127.0.0.0/8 or ::1.
 
+    Exactly ``localhost``: a name under it (``evil.localhost``) resolves
+    through whatever resolver the machine has, which need not keep it local.
+    """
+    if host == "localhost":
+        return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
@@ -238,8 +234,8 @@ class Settings(NamedTuple):
     origin: Origin
     mode: SessionMode | None = "auto"
     username: str | None = None
-    password: PasswordSource | None = None
-    session_id: str | None = None
+    password: Secret | Callable[[], str] | None = None
+    session_id: Secret | None = None
     approve: Callable[[str], object] | None = None
     cache: CacheSpec = None
 
@@ -323,20 +319,21 @@ class Settings(NamedTuple):
             mode=session,
             username=user,
             password=pw,
-            session_id=sid,
+            session_id=None if sid is None else Secret(sid),
             approve=approve,
             cache=_cache_spec(cache),
         )
 
-    def read_password(self) -> str:
+    def read_password(self) -> Secret:
         """The password, asking the callable now if one was given."""
         pw = self.password
-        value = pw() if callable(pw) else pw
-        return _text(
-            value,
-            "password=" if pw is not None else "TMDB_PASSWORD",
-            "pass the TMDb password",
-        )
+        if isinstance(pw, Secret):
+            return pw
+        if pw is None:
+            raise ConfigurationError(
+                "No password: pass password= or set TMDB_PASSWORD."
+            )
+        return _password_value(pw(), "password= (the callable's value)")
 
 
 def default_cache_dir() -> str:
@@ -368,13 +365,18 @@ def _cache_spec(cache: object) -> CacheSpec:
     )
 
 
-def _password(password: PasswordSource | None) -> PasswordSource | None:
+def _password(
+    password: PasswordSource | None,
+) -> Secret | Callable[[], str] | None:
     if callable(password):
         return password
     value, env = _from_env(password, "TMDB_PASSWORD")
     if value is None:
         return None
-    where = _where("password", env)
+    return _password_value(value, _where("password", env))
+
+
+def _password_value(value: object, where: str) -> Secret:
     if not isinstance(value, str):
         raise _refuse(
             where,
@@ -387,4 +389,4 @@ def _password(password: PasswordSource | None) -> PasswordSource | None:
             "is empty or contains control characters",
             "pass the TMDb password",
         )
-    return value
+    return Secret(value)

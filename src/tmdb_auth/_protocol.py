@@ -1,334 +1,136 @@
 """
-TMDb's authentication endpoints, without I/O.
+TMDb's authentication endpoints as flows, without I/O.
 
-Strictly private. Each flow is a generator in the style of
-``httpx.Auth.auth_flow``: it yields *steps* (`Call` to send over HTTP,
-`Pause` to wait, `Approve` to hand the approval URL to the user) and receives
-a `Reply` for each `Call`. The adapters drive the flows with their own HTTP
-library, so the logic here is written, and tested, once.
+Strictly private. Each flow is a generator of steps (see `._steps`); the
+adapters drive them with their own HTTP library, so each TMDb call is
+written, and tested, once: the lazy path and the explicit calls of both
+adapters share these.
+
+No frame here holds a secret as a plain string: tokens and passwords are
+`Secret`s, answers are `_Answer`s, values are masked dataclasses.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import re
 import time
 
-from collections.abc import Callable, Generator, Mapping
-from types import MappingProxyType
-from typing import Any, Literal, NamedTuple, TypeVar, Union
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlencode
 
-from ._config import Credential
-from .exceptions import (
-    InvalidCredentials,
-    LoginFailed,
-    RateLimited,
-    SessionDenied,
-    SessionRequired,
-    TMDbAuthError,
-    TMDbServerError,
-)
+from ._errors import body_of, error_for, retry_after
+from ._secret import Secret
+from ._steps import Approve, Call, Flow, Pause, Reply
+from ._values import RequestToken, Session
+from .exceptions import LoginFailed, TMDbAuthError, TMDbServerError
 
 
 __all__ = [
-    "Approve",
-    "Call",
-    "Flow",
-    "Pause",
-    "Reply",
-    "Session",
-    "Step",
-    "account_username",
-    "approval_session",
-    "error_for",
-    "guest_session",
-    "login_session",
-    "logout",
-    "run",
-    "scrub",
+    "MAX_RETRY_AFTER",
+    "account",
+    "approval",
+    "guest_session_new",
+    "login",
+    "session_delete",
+    "session_new",
+    "token_new",
+    "token_validate_with_login",
     "validate_key",
 ]
-
-T = TypeVar("T")
 
 #: A 429 whose Retry-After is at most this many seconds is waited out once.
 MAX_RETRY_AFTER = 5.0
 AUTHENTICATE_URL = "https://www.themoviedb.org/authenticate/"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
+#: However early TMDb's clock says a guest session expires, it is kept this
+#: long: a client clock far ahead of TMDb's must not make a session a call.
+MIN_GUEST_LIFETIME = 60.0
 
-
-class Call(NamedTuple):
-    """An HTTP request for the driver to send to the API origin."""
-
-    method: str
-    path: str
-    params: Mapping[str, str] = MappingProxyType({})
-    json: Mapping[str, str] | None = None
-
-    def __repr__(self) -> str:
-        return f"Call({self.method!r}, {self.path!r})"
-
-    def target(
-        self, origin: str, credential: Credential
-    ) -> tuple[str, dict[str, str]]:
-        """The full URL and the headers, the credential attached."""
-        params = dict(self.params)
-        # An HTTP cache on the way (requests-cache, hishel, a proxy) must
-        # not replay a session or request token (no-cache), nor keep one
-        # (no-store, which hishel ignores). No space: requests-cache 1.3
-        # rewrites "a, b" into an invalid header value.
-        headers = {
-            "Accept": "application/json",
-            "Cache-Control": "no-cache,no-store",
-        }
-        if credential.kind == "api_key":
-            params["api_key"] = credential.value
-        else:
-            headers["Authorization"] = f"Bearer {credential.value}"
-        query = urlencode(params)
-        return f"{origin}{self.path}{'?' if query else ''}{query}", headers
-
-
-class Reply(NamedTuple):
-    """What came back: status, headers (lower-case names) and body."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-    def __repr__(self) -> str:
-        return f"Reply({self.status}, {len(self.body)} bytes)"
-
-
-class Pause(NamedTuple):
-    """Wait this many seconds, then resume the flow with None."""
-
-    seconds: float
-
-
-class Approve(NamedTuple):
-    """Hand *url* to the approve callable, then resume the flow with None."""
-
-    approve: Callable[[str], object]
-    url: str
-
-    def __repr__(self) -> str:
-        return "Approve(…)"
-
-
-Step = Union[Call, Pause, Approve]
-Flow = Generator[Step, Union[Reply, None], T]
-
-
-class Session(NamedTuple):
-    """
-    A TMDb session: a user's ``session_id`` or a ``guest_session_id``.
-
-    Attributes:
-        kind: ``"user"`` or ``"guest"``.
-        id: The session id. A secret: it is masked in the repr.
-        username: The TMDb user, when known.
-        created_at: When it was made (seconds since the epoch).
-        expires_at: When a guest session expires; None for user sessions.
-
-    .. versionadded:: 0.1.0
-    """
-
-    kind: Literal["user", "guest"]
-    id: str
-    username: str | None = None
-    created_at: float = 0.0
-    expires_at: float | None = None
-
-    @property
-    def param(self) -> str:
-        """The query parameter the session travels in."""
-        return "session_id" if self.kind == "user" else "guest_session_id"
-
-    def alive(self, now: float | None = None) -> bool:
-        """Whether the session has not reached its expiry yet."""
-        if self.expires_at is None:
-            return True
-        return (time.time() if now is None else now) < self.expires_at
-
-    def __repr__(self) -> str:
-        return (
-            f"Session(kind={self.kind!r}, id='…{self.id[-4:]}', "
-            f"username={self.username!r})"
-        )
-
-
-# -- error mapping ------------------------------------------------------
-
-_SECRETS = (
-    r"[0-9a-fA-F]{24,}|eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*"
-)
-
-
-def scrub(text: str, *secrets: str) -> str:
-    """
-    Remove anything shaped like a TMDb secret, and the given secrets.
-
-    Messages we raise quote TMDb's ``status_message``; a misbehaving server
-    could echo what it was sent, so it is scrubbed before it is quoted.
-    """
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return re.sub(_SECRETS, "***", text)[:300]  # re caches the pattern
-
-
-def _body(reply: Reply) -> Any:
-    try:
-        return json.loads(reply.body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        # RecursionError: a body nested deeper than the recursion limit.
-        return None
-
-
-def _retry_after(reply: Reply) -> float | None:
-    value = reply.headers.get("retry-after")
-    try:
-        seconds = float(value) if value is not None else None
-    except ValueError:
-        return None
-    return seconds if seconds is not None and seconds >= 0 else None
-
-
-_CODES: dict[int, tuple[type[TMDbAuthError], str]] = {
-    7: (
-        InvalidCredentials,
-        "check TMDB_API_KEY / api_key=: use the v3 API key or the API Read "
-        "Access Token from https://www.themoviedb.org/settings/api",
-    ),
-    10: (InvalidCredentials, "the API key is suspended; contact TMDb"),
-    26: (LoginFailed, "pass both username= and password="),
-    30: (LoginFailed, "check the username and password"),
-    31: (LoginFailed, "the TMDb account is disabled; contact TMDb"),
-    32: (
-        LoginFailed,
-        "verify the account's email address on themoviedb.org first",
-    ),
-    17: (
-        SessionDenied,
-        "the request token was not approved, expired or was already used; "
-        "start the login again",
-    ),
-    33: (
-        SessionDenied,
-        "the request token expired or is invalid; start the login again",
-    ),
-    41: (SessionDenied, "approve the request token first"),
-    14: (InvalidCredentials, "check the API key or read access token"),
-    35: (InvalidCredentials, "check the API key or read access token"),
-    16: (SessionDenied, "TMDb denied this device; start the login again"),
-    36: (
-        SessionDenied,
-        "the token has no write permission; approve a session first",
-    ),
-    3: (
-        SessionRequired,
-        "the session is not valid; run 'tmdb-auth login' or pass "
-        "username= and password=",
-    ),
+AUTH = "/3/authentication"
+#: The shapes of what TMDb issues (reference §3): anything else, such as a
+#: 100,000-character id, is refused rather than sent on every later URL.
+SHAPES = {
+    "guest_session_id": re.compile(r"[0-9a-fA-F]{32}"),
+    "session_id": re.compile(r"[0-9a-fA-F]{40}"),
+    "request_token": re.compile(r"[0-9a-fA-F]{40}"),
 }
 
 
-def error_for(reply: Reply, what: str, *secrets: str) -> TMDbAuthError:
+class _Answer:
     """
-    The typed error for a failed reply to one of our own calls.
+    The JSON object of a successful reply, behind a masked repr.
 
-    *what* names the call (``"creating a guest session"``). TMDb's
-    ``status_code`` picks the class; an ``errors`` list, a 5xx, a 429 or an
-    unreadable body have their own.
+    Not a dict: error reporters serialise dicts item by item, and this one
+    may hold a session id or a request token.
     """
-    body = _body(reply)
-    code = message = None
-    if isinstance(body, dict):
-        raw_code = body.get("status_code")
-        code = raw_code if isinstance(raw_code, int) else None
-        raw_message = body.get("status_message")
-        if isinstance(raw_message, str):
-            message = scrub(raw_message, *secrets)
-        errors = body.get("errors")
-        if message is None and isinstance(errors, list):
-            message = scrub("; ".join(map(str, errors)), *secrets)
-    said = f"status {code}: {message}" if code is not None else message
-    detail = f"HTTP {reply.status}" + (f", {said}" if said else "")
-    if reply.status == 429 or code == 25:
-        retry = _retry_after(reply)
-        wait = f"; retry in {retry:g} s" if retry is not None else ""
-        return RateLimited(
-            f"TMDb is rate limiting {what} ({detail}){wait}.",
-            retry_after=retry,
-            status_code=code,
-            status_message=message,
-            http_status=reply.status,
-        )
-    if code in _CODES:
-        cls, todo = _CODES[code]
-        text = f"TMDb refused {what} ({detail}): {todo}."
-    elif isinstance(body, dict) and 400 <= reply.status < 500:
-        cls, text = TMDbAuthError, f"TMDb refused {what} ({detail})."
-    elif isinstance(body, dict):
-        cls, text = (
-            TMDbServerError,
-            f"TMDb failed {what} ({detail}); try again later.",
-        )
-    else:
-        cls = TMDbServerError
-        text = (
-            f"TMDb answered {what} with HTTP {reply.status} and a body that "
-            "is not JSON; try again later."
-        )
-    return cls(
-        text,
-        status_code=code,
-        status_message=message,
-        http_status=reply.status,
-    )
+
+    __slots__ = ("_body",)
+
+    def __init__(self, body: Mapping[str, Any]) -> None:
+        self._body = body
+
+    def get(self, name: str) -> Any:
+        return self._body.get(name)
+
+    def __repr__(self) -> str:
+        return f"_Answer({sorted(self._body)!r})"
 
 
-def _checked(reply: Reply, what: str, *secrets: str) -> dict[str, Any]:
+def _checked(reply: Reply, what: str, *secrets: Secret) -> _Answer:
     """The JSON object of a successful reply, else the typed error."""
-    body = _body(reply)
+    body = body_of(reply)
     if (
         200 <= reply.status < 300
         and isinstance(body, dict)
         and body.get("success", True) is not False
     ):
-        return body
+        return _Answer(body)
     raise error_for(reply, what, *secrets)
 
 
-def _field(body: Mapping[str, Any], name: str, what: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not re.fullmatch(r"[0-9A-Za-z]+", value):
+def _id(answer: _Answer, name: str, what: str) -> Secret:
+    """The identifier *name* of *answer*, if it has TMDb's shape."""
+    value = answer.get(name)
+    if not isinstance(value, str) or not SHAPES[name].fullmatch(value):
         raise TMDbServerError(
             f"TMDb's answer to {what} has no valid {name!r}; try again later."
         )
-    return value
+    return Secret(value)
 
 
-def _parse_time(value: object) -> float | None:
+def _skew(reply: Reply) -> float:
+    """How far this machine's clock is ahead of TMDb's (its Date header)."""
+    try:
+        served = parsedate_to_datetime(reply.headers.get("date", ""))
+    except (TypeError, ValueError, IndexError):
+        return 0.0
+    if served.tzinfo is None:
+        return 0.0
+    return time.time() - served.timestamp()
+
+
+def _expiry(answer: _Answer, reply: Reply) -> float | None:
+    """``expires_at`` on this machine's clock, or None if unreadable."""
+    value = answer.get("expires_at")
     if not isinstance(value, str):
         return None
-    from datetime import datetime, timezone  # noqa: PLC0415 -- start-up time
-
     try:
         moment = datetime.strptime(value, TIME_FORMAT)  # noqa: DTZ007
     except ValueError:
         return None
-    return moment.replace(tzinfo=timezone.utc).timestamp()
+    return moment.replace(tzinfo=timezone.utc).timestamp() + _skew(reply)
 
 
-def _send(call: Call, what: str, *secrets: str) -> Flow[Reply]:
+def _send(call: Call, what: str, *secrets: Secret) -> Flow[Reply]:
     """Send *call*, waiting out one short 429; anything else is returned."""
     reply = yield call
     assert reply is not None  # noqa: S101 -- the drivers' contract
     if reply.status == 429:
-        retry = _retry_after(reply)
+        retry = retry_after(reply)
         if retry is None or retry > MAX_RETRY_AFTER:
             raise error_for(reply, what, *secrets)
         yield Pause(retry)
@@ -337,168 +139,220 @@ def _send(call: Call, what: str, *secrets: str) -> Flow[Reply]:
     return reply
 
 
-# -- the flows ----------------------------------------------------------
+def _token(token: RequestToken | str) -> RequestToken:
+    return token if isinstance(token, RequestToken) else RequestToken(token)
+
+
+# -- the calls ----------------------------------------------------------
 
 
 def validate_key() -> Flow[None]:
     """``GET /3/authentication``: is the credential valid?"""
     what = "the API key"
-    reply = yield from _send(Call("GET", "/3/authentication"), what)
-    _checked(reply, what)
+    _checked((yield from _send(Call("GET", AUTH), what)), what)
 
 
-def guest_session() -> Flow[Session]:
+def guest_session_new() -> Flow[Session]:
     """``GET /3/authentication/guest_session/new``."""
     what = "creating a guest session"
-    reply = yield from _send(
-        Call("GET", "/3/authentication/guest_session/new"), what
-    )
-    body = _checked(reply, what)
-    expires = _parse_time(body.get("expires_at"))
+    reply = yield from _send(Call("GET", f"{AUTH}/guest_session/new"), what)
+    answer = _checked(reply, what)
     now = time.time()
+    # TMDb says a day; without a readable expiry, assume the documented
+    # shortest lifetime (an hour) rather than forever.
+    expires = _expiry(answer, reply) or now + 3600
     return Session(
-        kind="guest",
-        id=_field(body, "guest_session_id", what),
+        "guest",
+        _id(answer, "guest_session_id", what).reveal(),
         created_at=now,
-        # TMDb says a day; without a readable expiry, assume the documented
-        # shortest lifetime (an hour) rather than forever.
-        expires_at=expires if expires is not None else now + 3600,
+        expires_at=max(expires, now + MIN_GUEST_LIFETIME),
     )
 
 
-def _request_token() -> Flow[tuple[str, str]]:
-    """``GET token/new``: the token and its approval URL."""
+def token_new(redirect_to: str | None = None) -> Flow[RequestToken]:
+    """
+    ``GET token/new``: a request token and the URL that approves it.
+
+    The URL is TMDb's ``Authentication-Callback`` header (else the
+    documented ``/authenticate/<token>``), with *redirect_to* added.
+    """
     what = "creating a request token"
-    reply = yield from _send(Call("GET", "/3/authentication/token/new"), what)
-    body = _checked(reply, what)
-    token = _field(body, "request_token", what)
+    reply = yield from _send(Call("GET", f"{AUTH}/token/new"), what)
+    answer = _checked(reply, what)
+    token = _id(answer, "request_token", what)
     url = reply.headers.get("authentication-callback") or ""
-    if not url.startswith(("https://", "http://")) or token not in url:
-        url = AUTHENTICATE_URL + token
-    return token, url
+    if not url.startswith(("https://", "http://")) or (
+        token.reveal() not in url
+    ):
+        url = AUTHENTICATE_URL + token.reveal()
+    if redirect_to is not None:
+        sep = "&" if "?" in url else "?"
+        url = f"{url}{sep}{urlencode({'redirect_to': redirect_to})}"
+    return RequestToken(token.reveal(), _expiry(answer, reply), url)
 
 
-def _session_from(
-    token: str, username: str | None, *secrets: str
-) -> Flow[Session]:
+def token_validate_with_login(
+    token: RequestToken | str, username: str, password: Secret
+) -> Flow[RequestToken]:
     """
-    ``POST session/new`` with an approved token.
-
-    *secrets*: what else TMDb knows by now (the password of a login), to be
-    scrubbed from an error that quotes TMDb's answer.
-    """
-    what = "creating a session"
-    reply = yield from _send(
-        Call(
-            "POST",
-            "/3/authentication/session/new",
-            json={"request_token": token},
-        ),
-        what,
-        token,
-        *secrets,
-    )
-    body = _checked(reply, what, token, *secrets)
-    return Session(
-        kind="user",
-        id=_field(body, "session_id", what),
-        username=username,
-        created_at=time.time(),
-    )
-
-
-def login_session(username: str, password: str) -> Flow[Session]:
-    """
-    Log in: ``token/new`` → ``token/validate_with_login`` → ``session/new``.
+    ``POST token/validate_with_login``: approve *token* with a login.
 
     The password travels in the POST body, never in a URL.
     """
-    token, _ = yield from _request_token()
+    token = _token(token)
+    secret = Secret(token.request_token)
     what = f"the login of {username!r}"
     reply = yield from _send(
         Call(
             "POST",
-            "/3/authentication/token/validate_with_login",
+            f"{AUTH}/token/validate_with_login",
             json={
                 "username": username,
                 "password": password,
-                "request_token": token,
+                "request_token": secret,
             },
         ),
         what,
         password,
-        token,
+        secret,
     )
-    _checked(reply, what, password, token)
-    return (yield from _session_from(token, username, password))
+    answer = _checked(reply, what, password, secret)
+    return RequestToken(
+        token.request_token,
+        _expiry(answer, reply) or token.expires_at,
+        token.approval_url,
+    )
 
 
-def approval_session(approve: Callable[[str], object]) -> Flow[Session]:
+def session_new(
+    token: RequestToken | str,
+    *,
+    username: str | None = None,
+    look_up: bool = True,
+    secrets: tuple[Secret, ...] = (),
+) -> Flow[Session]:
     """
-    Browser approval: ``token/new`` → the user approves → ``session/new``.
+    ``POST session/new`` with an approved token, then ``GET /3/account``.
 
-    *approve* gets the approval URL and returns once the user approved.
+    With *look_up* false and a known *username* (a login), the account is
+    not read. *secrets*: what else TMDb knows by now (the password of a
+    login), scrubbed from an error that quotes TMDb's answer.
     """
-    token, url = yield from _request_token()
-    yield Approve(approve, url)
-    return (yield from _session_from(token, None))
+    secret = Secret(_token(token).request_token)
+    what = "creating a session"
+    reply = yield from _send(
+        Call("POST", f"{AUTH}/session/new", json={"request_token": secret}),
+        what,
+        secret,
+        *secrets,
+    )
+    answer = _checked(reply, what, secret, *secrets)
+    session = Session(
+        "user",
+        _id(answer, "session_id", what).reveal(),
+        username,
+        time.time(),
+    )
+    if look_up or username is None:
+        return (yield from account(session))
+    return session
 
 
-def account_username(session: Session) -> Flow[str | None]:
-    """``GET /3/account``: the username of a user session, if TMDb says."""
-    reply = yield Call("GET", "/3/account", {"session_id": session.id})
-    body = _body(reply) if reply is not None else None
+def account(session: Session) -> Flow[Session]:
+    """
+    ``GET /3/account``: *session* with its username and account id.
+
+    An unreadable answer leaves them as they were: the session exists at
+    TMDb either way, and losing it would leave it dangling.
+    """
+    reply = yield Call("GET", "/3/account", {"session_id": Secret(session.id)})
+    body = (
+        body_of(reply) if reply is not None and reply.status == 200 else None
+    )
     name = body.get("username") if isinstance(body, dict) else None
-    return name if isinstance(name, str) and name else None
+    number = body.get("id") if isinstance(body, dict) else None
+    return Session(
+        "user",
+        session.id,
+        name if isinstance(name, str) and name else session.username,
+        session.created_at,
+        account_id=number
+        if isinstance(number, int) and not isinstance(number, bool)
+        else session.account_id,
+    )
 
 
-def logout(session: Session) -> Flow[bool]:
+def session_delete(session: Session) -> Flow[bool]:
     """
     ``DELETE /3/authentication/session``.
 
     Returns True when TMDb deleted it, False when TMDb no longer knew it
-    (already deleted or revoked); raises for any other failure.
+    (already deleted or revoked) or it is a guest session, which TMDb has
+    no way to delete; raises for any other failure.
     """
     what = "deleting the session"
     if session.kind == "guest":
-        return False  # TMDb has no way to delete a guest session
+        return False
+    secret = Secret(session.id)
     reply = yield from _send(
-        Call(
-            "DELETE",
-            "/3/authentication/session",
-            json={"session_id": session.id},
-        ),
+        Call("DELETE", f"{AUTH}/session", json={"session_id": secret}),
         what,
-        session.id,
+        secret,
     )
-    body = _body(reply)
+    body = body_of(reply)
     code = body.get("status_code") if isinstance(body, dict) else None
     if reply.status in (401, 404) and code in (3, 17, 34, 37):
         return False
-    _checked(reply, what, session.id)
+    _checked(reply, what, secret)
     return True
 
 
-def run(flow: Flow[T], send: Callable[[Call], Reply]) -> T:
-    """
-    Drive *flow* to its end, synchronously.
+# -- the sequences ------------------------------------------------------
 
-    *send* performs one `Call`; a `Pause` sleeps; an `Approve` calls the
-    approve callable in this thread. The flow is closed however this ends,
-    so its ``finally`` blocks (lock releases) always run.
+
+def login(username: str, password: Secret) -> Flow[Session]:
+    """Log in: ``token/new`` → ``token/validate_with_login`` → ``session/new``."""
+    token = yield from token_new()
+    token = yield from token_validate_with_login(token, username, password)
+    return (
+        yield from session_new(
+            token, username=username, look_up=False, secrets=(password,)
+        )
+    )
+
+
+def approval(
+    approve: Callable[[str], object], username: str | None = None
+) -> Flow[Session]:
     """
-    try:
-        step = next(flow)
-        while True:
-            if isinstance(step, Call):
-                step = flow.send(send(step))
-            elif isinstance(step, Pause):
-                time.sleep(step.seconds)
-                step = flow.send(None)
-            else:
-                step.approve(step.url)
-                step = flow.send(None)
-    except StopIteration as stop:
-        return stop.value  # type: ignore[no-any-return]
-    finally:
-        flow.close()
+    Browser approval: ``token/new`` → the person approves → ``session/new``.
+
+    *approve* gets the approval URL and returns once the person approved.
+    With *username*, the approving account must be that user: another one
+    is `LoginFailed`, naming both, and its new session is deleted at TMDb.
+    """
+    token = yield from token_new()
+    yield Approve(approve, Secret(token.approval_url))
+    session = yield from session_new(token)
+    yield from check_user(session, username)
+    return session
+
+
+def check_user(session: Session, username: str | None) -> Flow[None]:
+    """
+    Raise `LoginFailed` unless *session* belongs to *username*.
+
+    The refused session is deleted at TMDb first: nobody asked for it.
+    """
+    if username is None or session.username == username:
+        return
+    found = session.username
+    with contextlib.suppress(TMDbAuthError):  # deleted or not, it is refused
+        yield from session_delete(session)
+    seen = "an account whose username TMDb did not say"
+    if found is not None:
+        seen = f"the TMDb user {found!r}"
+    raise LoginFailed(
+        f"The approval came back as {seen}, not {username!r}; approve while "
+        f"signed in to TMDb as {username!r}."
+    )

@@ -17,9 +17,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import _protocol
-from ._protocol import Flow, Pause, Session
 from ._routes import Need
-from .exceptions import SessionRequired
+from ._secret import Secret
+from ._steps import Flow, Pause
+from ._values import Session
+from .exceptions import SessionRequired, SessionRevoked
 
 
 if TYPE_CHECKING:
@@ -55,6 +57,12 @@ class Sessions:
         self.active: dict[Need, Session] = {}
         self._store: Store | None = None
         self._explicit_revoked = False
+        #: Whether an auth given no identity has acted as a cached user,
+        #: and who: from then on, it acts for that user only.
+        self._acted = False
+        self._pinned: str | None = None
+        #: The user session TMDb revoked last, until one replaces it.
+        self._revoked: Session | None = None
 
     # -- the hot path --------------------------------------------------
 
@@ -78,11 +86,17 @@ class Sessions:
             self._store = Store(self.settings.cache)
         return self._store
 
+    def close(self) -> None:
+        """Close the store if this auth opened it; it reopens on next use."""
+        store, self._store = self._store, None
+        if store is not None:
+            store.close()
+
     def _key(self, kind: str, user: str = "") -> str:
         from ._store import key_for  # noqa: PLC0415
 
         return key_for(
-            self.settings.credential.identity, self.origin, kind, user
+            self.settings.credential.identity.reveal(), self.origin, kind, user
         )
 
     def _record(self, session: Session) -> Record:
@@ -117,12 +131,34 @@ class Sessions:
 
     # -- acquiring -----------------------------------------------------
 
+    @property
+    def expected(self) -> str | None:
+        """
+        The username every user session of this auth must have, if known.
+
+        ``username=``, else the cached user this auth has already acted as.
+        """
+        return self.settings.username or self._pinned
+
+    @property
+    def bound(self) -> bool:
+        """
+        Whether this auth acts for one identity (DESIGN §8).
+
+        Given ``session_id=`` or ``username=``, or having acted as a cached
+        user, it never attaches a guest session nor another user's.
+        """
+        settings = self.settings
+        return bool(settings.session_id or settings.username or self._acted)
+
     def acquire(self, need: Need) -> Flow[Session | None]:
         """
         The session for *need*: from memory, the store, or made now.
 
         Returns None when sessions are off (``session=None``). Raises
-        `SessionRequired` when *need* cannot be met without the user.
+        `SessionRequired` when *need* cannot be met without the user, and
+        `SessionRevoked` when TMDb revoked this auth's identity's session
+        and no session of the same user can be made.
         """
         found = self.current(need)
         if found is not None:
@@ -138,62 +174,90 @@ class Sessions:
         session = None
         if mode in ("auto", "user"):
             session = yield from self._user()
-        if session is None and need is Need.GUEST_OK and mode != "user":
+        if (
+            session is None
+            and need is Need.GUEST_OK
+            and mode != "user"
+            and not self.bound
+        ):
             session = yield from self._locked(
-                self._key("guest"), _protocol.guest_session
+                self._key("guest"), _protocol.guest_session_new
             )
         if session is None:
             raise SessionRequired(
                 f"This call needs a TMDb user session and none is available: "
                 f"{_LOGIN_HINT}."
             )
-        self.active[need] = session
-        if session.kind == "user":
-            self.active[Need.USER] = self.active[Need.GUEST_OK] = session
+        self._keep(session)
         return session
+
+    def _keep(self, session: Session) -> None:
+        """Travel with *session* from now on (a user one serves both needs)."""
+        if session.kind == "user":
+            if not self.bound:
+                self._acted, self._pinned = True, session.username
+            self._revoked = None
+            self.active[Need.USER] = self.active[Need.GUEST_OK] = session
+        else:
+            self.active[Need.GUEST_OK] = session
 
     def _user(self) -> Flow[Session | None]:
         found = self.user_session()
         if found is not None:
             return found
         settings = self.settings
-        username = settings.username
-        if username is not None and settings.password is not None:
+        expected = self.expected
+        if settings.username is not None and settings.password is not None:
+            username = settings.username
             password = settings.read_password()
             return (
                 yield from self._locked(
                     self._key("user", username),
-                    lambda: _protocol.login_session(username, password),
+                    lambda: _protocol.login(username, password),
                 )
             )
-        if settings.approve is not None:
+        if settings.approve is not None and (
+            self._revoked is None or expected is not None
+        ):
             return (yield from self.approve(settings.approve))
-        if username is not None:
+        if self._revoked is not None:
+            raise self._revoked_error()
+        if settings.username is not None:
             raise SessionRequired(
-                f"No session is cached for TMDb user {username!r} and no "
-                f"password was given: run 'tmdb-auth login --username "
-                f"{username}', or pass password=."
+                f"No session is cached for TMDb user {settings.username!r} "
+                f"and no password was given: run 'tmdb-auth login "
+                f"--username {settings.username}', or pass password=."
             )
         return None
+
+    def _revoked_error(self) -> SessionRevoked:
+        who = self.expected
+        whose = f"of TMDb user {who!r}" if who else "this auth was given"
+        todo = "link the account again (a new session_id=)"
+        if self.settings.username:
+            todo = "pass password= (or approve=), or run 'tmdb-auth login'"
+        return SessionRevoked(
+            f"TMDb revoked the session {whose}, and no session of the same "
+            f"user can be made without the user: {todo}."
+        )
 
     def approve(self, approve: Callable[[str], object]) -> Flow[Session]:
         """
         Make a user session by browser approval and keep it.
 
-        No cross-process lock is taken: approval waits for a person, and a
-        crashed holder must not block every other process that long.
+        The approving account must be the expected user, if this auth has
+        one (`LoginFailed` otherwise). No cross-process lock is taken:
+        approval waits for a person, and a crashed holder must not block
+        every other process that long.
         """
-        session = yield from _protocol.approval_session(approve)
-        username = yield from _protocol.account_username(session)
-        if username is None and self.settings.username is not None:
-            username = self.settings.username
-        session = Session("user", session.id, username, session.created_at)
+        session = yield from _protocol.approval(approve, self.expected)
         self.save(session)
+        self._revoked = None
         return session
 
-    def login(self, username: str, password: str) -> Flow[Session]:
+    def login(self, username: str, password: Secret) -> Flow[Session]:
         """Make a user session by username and password, and keep it."""
-        session = yield from _protocol.login_session(username, password)
+        session = yield from _protocol.login(username, password)
         self.save(session)
         return session
 
@@ -241,20 +305,24 @@ class Sessions:
         Concurrent callers that saw the same stale session get the one new
         session: the first drops *stale* and makes the new one, the others
         find it in memory (same process) or in the store (other processes),
-        since the store drops a record only if it still holds *stale*.
+        since the store drops a record only if it still holds *stale*. A
+        user session is only ever replaced by one of the same user.
         """
         now = self.current(need)
         if now is not None and now.id != stale.id:
             return now
         self.forget(stale)
+        if stale.kind == "user":
+            self._revoked = stale
         return (yield from self.acquire(need))
 
     def forget(self, session: Session) -> None:
-        """Drop *session* from memory and from the store."""
+        """Drop *session* from memory and, if it still holds it, the store."""
         for need, held in list(self.active.items()):
             if held.id == session.id:
                 self.active.pop(need, None)
-        if session.id == self.settings.session_id:
+        explicit = self.settings.session_id
+        if explicit is not None and explicit.reveal() == session.id:
             self._explicit_revoked = True
         if session.kind == "guest":
             self.store.delete(self._key("guest"), session.id)
@@ -264,15 +332,25 @@ class Sessions:
             )
 
     def user_session(self) -> Session | None:
-        """The user session this configuration would use, without making one."""
+        """
+        The user session this configuration would use, without making one.
+
+        ``session_id=`` (until TMDb revokes it), else the session in memory,
+        else the store's session of the expected user; only an auth given no
+        identity at all takes the store's most recent user.
+        """
         found = self.active.get(Need.USER)
         if found is not None and found.kind == "user":
             return found
         settings = self.settings
         if settings.session_id and not self._explicit_revoked:
-            return Session("user", settings.session_id, settings.username)
-        username = settings.username
+            return Session(
+                "user", settings.session_id.reveal(), settings.username
+            )
+        username = self.expected
         if username is None:
+            if settings.session_id:
+                return None  # its owner is unknown: nobody else will do
             latest = self.store.get(self._key("user-latest"))
             if not latest or not isinstance(latest.get("username"), str):
                 return None
@@ -289,7 +367,7 @@ class Sessions:
         session = session or self.user_session()
         if session is None:
             return False
-        deleted = yield from _protocol.logout(session)
+        deleted = yield from _protocol.session_delete(session)
         self.forget(session)
         latest = self.store.get(self._key("user-latest"))
         if latest and latest.get("username") == (session.username or ""):

@@ -143,6 +143,9 @@ class _Disk:
         value = self._cache.get(key)
         return value if isinstance(value, dict) else None
 
+    def close(self) -> None:
+        self._cache.close()
+
     def put(self, key: str, record: Record, expire: float | None) -> None:
         self._cache.set(key, record, expire=expire)
 
@@ -370,6 +373,14 @@ class Store:
         """Release the lock *key* if *token* still holds it."""
         with contextlib.suppress(Exception):
             self._run("release", key, token)
+
+    def close(self) -> None:
+        """Close the cache if this store opened it (never one passed in)."""
+        backend, self._backend = self._backend, None
+        if isinstance(backend, _Disk) and isinstance(
+            self._spec, (str, os.PathLike)
+        ):
+            backend.close()
 
     def records(self) -> list[tuple[str, Record]]:
         """Every session record, for ``tmdb-auth status``."""

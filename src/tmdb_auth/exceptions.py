@@ -8,12 +8,14 @@ Every error is a `TMDbAuthError`, so one ``except`` catches them all::
     ├── InvalidCredentials
     ├── LoginFailed
     ├── SessionRequired
+    │   └── SessionRevoked
     ├── SessionDenied
     ├── ApprovalDenied
     ├── ApprovalTimeout
     ├── RateLimited
     ├── TMDbServerError
-    └── TMDbConnectionError
+    ├── TMDbConnectionError
+    └── RedirectRefused
 
 No message, ``args`` or ``repr`` of these errors contains a secret (API key,
 read access token, session id, request token or password), and none of them
@@ -35,8 +37,10 @@ __all__ = [
     "InvalidCredentials",
     "LoginFailed",
     "RateLimited",
+    "RedirectRefused",
     "SessionDenied",
     "SessionRequired",
+    "SessionRevoked",
     "TMDbAuthError",
     "TMDbConnectionError",
     "TMDbServerError",
@@ -121,6 +125,20 @@ class SessionRequired(TMDbAuthError):
     """
 
 
+class SessionRevoked(SessionRequired):
+    """
+    TMDb revoked the session of the identity this auth was given.
+
+    Raised from the call instead of sending it as anybody else: an auth
+    given ``session_id=``, ``username=`` or ``access_token=`` (or one that
+    has acted as a cached user) only replaces a revoked session by a new
+    session of the same user, and this is raised when it cannot. A web
+    application catches it to ask that user to link their account again.
+
+    .. versionadded:: 0.2.0
+    """
+
+
 class SessionDenied(TMDbAuthError):
     """
     TMDb refused to create a session (status 17, 33 or 41).
@@ -174,4 +192,18 @@ class TMDbConnectionError(TMDbAuthError):
     The underlying HTTP library's exception is not chained: its message
     carries the request URL, which may hold the API key. Its type name is in
     the message.
+    """
+
+
+class RedirectRefused(TMDbAuthError):
+    """
+    TMDb answered one of the plugin's own calls with a redirect.
+
+    The plugin's own calls (session creation, login, approval exchange,
+    logout, conversion) never follow a redirect, whatever the client's
+    ``follow_redirects`` or ``allow_redirects`` says: their bodies hold
+    passwords, request tokens and session ids. Check ``api_url=`` and any
+    proxy between this program and TMDb.
+
+    .. versionadded:: 0.2.0
     """

@@ -19,19 +19,28 @@ module imports httpx, never requests.
 
 from __future__ import annotations
 
-import json
 import time
 
-from collections.abc import AsyncGenerator, Generator
-from typing import TYPE_CHECKING, Any, NamedTuple, Union
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, Union
 
 import httpx
 
-from . import _protocol
-from ._base import AuthCore
-from ._protocol import Call, Flow, Pause, Reply, Session
+from ._auth import AuthCore
+from ._errors import session_gone
 from ._routes import Need, need_for
-from .exceptions import TMDbConnectionError
+from ._steps import (
+    Call,
+    Flow,
+    Pause,
+    Reply,
+    Steps,
+    own_reply,
+    run,
+    unreachable,
+)
+from ._values import Session
+from .exceptions import RedirectRefused
 
 
 if TYPE_CHECKING:
@@ -39,6 +48,10 @@ if TYPE_CHECKING:
 
 
 __all__ = ["TMDbAuth"]
+
+T = TypeVar("T")
+#: The deadline of one own call when the request has no timeout.
+_DEFAULT_DEADLINE = 60.0
 
 
 class _Locked(NamedTuple):
@@ -63,10 +76,9 @@ class _ReadBody(NamedTuple):
 class _LoopLocks:
     """An event loop's lock, and the event of a creation under way."""
 
-    def __init__(self, token: object) -> None:
+    def __init__(self) -> None:
         import anyio  # noqa: PLC0415 -- see async_auth_flow
 
-        self.token = token
         self.lock = anyio.Lock()
         self.made: anyio.Event | None = None
 
@@ -75,13 +87,37 @@ _PlanStep = Union[httpx.Request, _Locked, _ReadBody]
 _Plan = Generator[_PlanStep, Any, None]
 
 
+# -- httpx internals, each behind a capability check ------------------------
+
+
 def _has_fast_urls() -> bool:
     """Whether httpx.URL keeps its parts in a ``_replace``-able tuple."""
     ref = getattr(httpx.URL("https://h/p?q=1"), "_uri_reference", None)
-    return isinstance(ref, tuple) and hasattr(ref, "_replace")
+    return (
+        isinstance(ref, tuple)
+        and hasattr(ref, "_replace")
+        and all(
+            hasattr(ref, name) for name in ("scheme", "host", "port", "query")
+        )
+    )
+
+
+def _has_fillable_responses() -> bool:
+    """Whether a read httpx.Response keeps its body in ``_content``."""
+    response = httpx.Response(200, content=b"x")
+    return getattr(response, "_content", None) == b"x"
 
 
 _FAST_URLS = _has_fast_urls()
+_FILLABLE = _has_fillable_responses()
+
+
+def _parts(url: httpx.URL) -> tuple[str, str, int | None, str]:
+    """Scheme, host, port (None if default) and the raw query of *url*."""
+    if _FAST_URLS:
+        ref = url._uri_reference  # noqa: SLF001
+        return ref.scheme, ref.host, ref.port, ref.query or ""
+    return url.scheme, url.host, url.port, url.query.decode("ascii")
 
 
 def _with_query(url: httpx.URL, query: str) -> httpx.URL:
@@ -97,6 +133,57 @@ def _with_query(url: httpx.URL, query: str) -> httpx.URL:
         new._uri_reference = url._uri_reference._replace(query=query)  # noqa: SLF001
         return new
     return url.copy_with(query=query.encode("ascii"))
+
+
+def _fill(response: httpx.Response, chunks: list[bytes]) -> bytes:
+    """Keep what was read as the body, as ``response.read()`` would."""
+    content = b"".join(chunks)
+    response._content = content  # noqa: SLF001
+    return content
+
+
+class _OwnBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """
+    The body of one of our own calls: it can be sent once.
+
+    httpx re-sends a body on a followed 307 or 308, even to another host,
+    whatever the auth flow wants; this body refuses to go a second time.
+    """
+
+    def __init__(self, content: bytes) -> None:
+        self._content: bytes | None = content
+
+    def _take(self) -> bytes:
+        content, self._content = self._content, None
+        if content is None:
+            raise RedirectRefused(
+                "TMDb redirected one of tmdb-auth's own calls, which is "
+                "never followed: check api_url= and any proxy on the way."
+            )
+        return content
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._take()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._take()
+
+
+def _deadline(request: httpx.Request) -> float:
+    """When one own call made for *request* must have its whole answer."""
+    return _deadline_of(request.extensions.get("timeout"))
+
+
+def _deadline_of(timeout: object) -> float:
+    """The deadline for an httpx timeout dict: connect and read added."""
+    total = _DEFAULT_DEADLINE
+    if isinstance(timeout, dict):
+        connect, read = timeout.get("connect"), timeout.get("read")
+        if isinstance(connect, (int, float)) and isinstance(
+            read, (int, float)
+        ):
+            total = float(connect + read)
+    return time.monotonic() + total
 
 
 class TMDbAuth(AuthCore, httpx.Auth):
@@ -142,33 +229,47 @@ class TMDbAuth(AuthCore, httpx.Auth):
 
     def _plan(self, request: httpx.Request) -> _Plan:
         url = request.url
-        ref = url._uri_reference  # noqa: SLF001
-        if ref.host not in self._hosts or (
-            (ref.scheme != self._scheme or ref.port != self._port)
+        scheme, host, port, query = _parts(url)
+        if host not in self._hosts or (
+            (scheme != self._scheme or port != self._port)
             # An explicit default port that httpx kept: the exact check.
             and not self._in_scope(str(url))
         ):
             yield request
             return
-        query = ref.query
         need = Need.NONE
-        if self.settings.mode is not None and not (
-            query and "session_id=" in query
-        ):
-            need = need_for(request.method, ref.path)
+        if self._sessions_on and "session_id=" not in query:
+            need = need_for(request.method, url.path)
+        try:
+            yield from self._attached(request, url, query, need)
+        except BaseException:
+            # The request leaves as it came: its repr shows its URL, and
+            # error reporters show the frames that hold it.
+            request.url = url
+            raise
+
+    def _attached(
+        self, request: httpx.Request, url: httpx.URL, query: str, need: Need
+    ) -> _Plan:
         session = None
         if need is not Need.NONE:
             session = self._sessions.current(need)
             if session is None:
                 session = yield _Locked(self._sessions.acquire(need), need)
-        self._attach(request, url, need, session)
+        self._attach(request, url, query, need, session)
         response = yield request
-        if session is None or response.status_code != 401:
+        # Only the origin's own answer counts: a 401 that came from another
+        # host after a redirect is the user's response, never a revocation.
+        if (
+            session is None
+            or response.status_code != 401
+            or response.request is not request
+        ):
             return
-        body = yield _ReadBody(response)
-        if _tmdb_code(body) not in (3, 17):
+        if not session_gone(401, (yield _ReadBody(response))):
             return
-        if not _replayable(request):
+        request.url = url
+        if not isinstance(request.stream, httpx.ByteStream):
             # httpx hands the caller the response to the last request the
             # flow yielded, so a session made now would replace the 401 with
             # our own response. Drop the session; the next call makes one.
@@ -178,19 +279,19 @@ class TMDbAuth(AuthCore, httpx.Auth):
             self._sessions.renew(need, session), need, session
         )
         if fresh is not None:
-            self._attach(request, url, need, fresh)
+            self._attach(request, url, query, need, fresh)
             yield request
 
     def _attach(
         self,
         request: httpx.Request,
         url: httpx.URL,
+        query: str,
         need: Need,
         session: Session | None,
     ) -> None:
         suffix = self._suffix(need, session)
         if suffix:
-            query = url._uri_reference.query  # noqa: SLF001
             request.url = _with_query(
                 url, f"{query}&{suffix}" if query else suffix
             )
@@ -201,19 +302,27 @@ class TMDbAuth(AuthCore, httpx.Auth):
 
     def _build(self, call: Call, request: httpx.Request) -> httpx.Request:
         """One of our own calls, with the user request's extensions."""
-        url, headers = call.target(self._origin.url, self.settings.credential)
         extensions = dict(request.extensions)
         # hishel's cache transport, by default, replays every GET whatever
         # its headers; this asks it to follow RFC 9111, so that it honours
         # our no-cache (and drops a cache key the user's request set).
         extensions["caching"] = {"rfc": True}
-        return httpx.Request(
-            call.method,
-            url,
-            json=call.json,
-            headers=headers,
+        return self._request(call, extensions)
+
+    def _request(
+        self, call: Call, extensions: dict[str, Any] | None = None
+    ) -> httpx.Request:
+        """*call* as an httpx.Request, its body sendable once."""
+        request = httpx.Request(
+            **call.wire(self._origin.url, self.settings.credential),
+            json=call.body(),
             extensions=extensions,
         )
+        if call.json is not None:
+            # The same bytes (and the Host and Content-Length headers that
+            # httpx worked out), in a stream that goes once.
+            request.stream = _OwnBody(request.read())
+        return request
 
     # -- the two drivers -----------------------------------------------
 
@@ -221,42 +330,34 @@ class TMDbAuth(AuthCore, httpx.Auth):
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
         """Drive the plan with a thread lock and blocking reads."""
-        plan = self._plan(request)
-        try:
-            step = next(plan)
-            while True:
+        with Steps(self._plan(request)) as plan:
+            for step in plan:
                 if isinstance(step, httpx.Request):
-                    step = plan.send((yield step))
+                    plan.answer((yield step))
                 elif isinstance(step, _ReadBody):
-                    step = plan.send(step.response.read())
+                    plan.answer(step.response.read())
                 else:
                     with self._lock:
-                        result = yield from self._drive(step.flow, request)
-                    step = plan.send(result)
-        except StopIteration:
-            return
-        finally:
-            plan.close()
+                        made = yield from self._drive(step.flow, request)
+                    plan.answer(made)
 
     def _drive(
-        self, flow: Flow[Session | None], request: httpx.Request
-    ) -> Generator[httpx.Request, httpx.Response, Session | None]:
-        try:
-            step = next(flow)
-            while True:
+        self, flow: Flow[T], request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, T]:
+        """Walk *flow*, its calls yielded through the user's client."""
+        with Steps(flow) as steps:
+            for step in steps:
                 if isinstance(step, Call):
-                    response = yield self._build(step, request)
-                    step = flow.send(_reply(response, response.read()))
+                    deadline = _deadline(request)
+                    sent = self._build(step, request)
+                    response = yield sent
+                    body = self._read(response, deadline)
+                    steps.answer(_own(response, body, sent))
                 elif isinstance(step, Pause):
                     time.sleep(step.seconds)
-                    step = flow.send(None)
                 else:
-                    step.approve(step.url)
-                    step = flow.send(None)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        finally:
-            flow.close()
+                    step.approve(step.url.reveal())
+        return steps.result
 
     async def async_auth_flow(
         self, request: httpx.Request
@@ -266,68 +367,71 @@ class TMDbAuth(AuthCore, httpx.Auth):
         # that import this module never run one, and it costs start-up time.
         import anyio.to_thread  # noqa: PLC0415
 
-        plan = self._plan(request)
-        try:
-            step = next(plan)
-            while True:
+        with Steps(self._plan(request)) as plan:
+            for step in plan:
                 if isinstance(step, httpx.Request):
-                    step = plan.send((yield step))
+                    plan.answer((yield step))
                     continue
                 if isinstance(step, _ReadBody):
-                    step = plan.send(await step.response.aread())
+                    plan.answer(await step.response.aread())
                     continue
-                flow = step.flow
+                made = await self._made_meanwhile(step)
                 loop = self._loop_locks()
-                found = await self._made_meanwhile(loop, step)
-                if found is not None:
-                    flow.close()
-                    step = plan.send(found)
-                    continue
-                result: Session | None = None
-                async with loop.lock:
-                    made = loop.made = anyio.Event()
-                    try:
-                        sub = next(flow)
-                        while True:
-                            if isinstance(sub, Call):
-                                response = yield self._build(sub, request)
-                                body = await response.aread()
-                                sub = flow.send(_reply(response, body))
-                            elif isinstance(sub, Pause):
-                                await anyio.sleep(sub.seconds)
-                                sub = flow.send(None)
-                            else:
-                                await anyio.to_thread.run_sync(
-                                    sub.approve, sub.url
-                                )
-                                sub = flow.send(None)
-                    except StopIteration as stop:
-                        result = stop.value
-                    finally:
-                        flow.close()
-                        loop.made = None
-                        made.set()
-                step = plan.send(result)
-        except StopIteration:
-            return
-        finally:
-            plan.close()
+                if made is None:
+                    async with loop.lock:
+                        made = self._fresh(step)
+                        if made is None:
+                            event = loop.made = anyio.Event()
+                            try:
+                                # The flow's steps run in a worker thread:
+                                # they read and write the store, which must
+                                # not block the event loop. (An async
+                                # generator cannot delegate with yield from.)
+                                with Steps(step.flow) as steps:
+                                    while (
+                                        sub := await anyio.to_thread.run_sync(
+                                            steps.advance
+                                        )
+                                    ):
+                                        if isinstance(sub, Call):
+                                            deadline = _deadline(request)
+                                            sent = self._build(sub, request)
+                                            response = yield sent
+                                            body = await self._aread(
+                                                response, deadline
+                                            )
+                                            steps.answer(
+                                                _own(response, body, sent)
+                                            )
+                                        elif isinstance(sub, Pause):
+                                            await anyio.sleep(sub.seconds)
+                                        else:
+                                            await anyio.to_thread.run_sync(
+                                                sub.approve, sub.url.reveal()
+                                            )
+                                made = steps.result
+                            finally:
+                                loop.made = None
+                                event.set()
+                plan.answer(made)
 
-    async def _made_meanwhile(
-        self, loop: _LoopLocks, step: _Locked
-    ) -> Session | None:
+    def _fresh(self, step: _Locked) -> Session | None:
+        """The session another caller made for *step* meanwhile, if any."""
+        found = self._sessions.current(step.need)
+        return found if found is not None and found != step.stale else None
+
+    async def _made_meanwhile(self, step: _Locked) -> Session | None:
         """
         If another task is making a session, wait for it and return it.
 
         Everyone waiting wakes at once, rather than taking the lock in
         turn, one event-loop pass each.
         """
-        made = loop.made
-        if made is None or not loop.lock.locked():
+        made = self._loop_locks().made
+        if made is None:
             return None
         await made.wait()
-        found = self._sessions.current(step.need)
-        return found if found is not None and found != step.stale else None
+        return self._fresh(step)
 
     def _loop_locks(self) -> _LoopLocks:
         """
@@ -335,19 +439,19 @@ class TMDbAuth(AuthCore, httpx.Auth):
 
         An anyio lock belongs to one event loop, and one auth object may
         serve several (threads each running their own, or loops run one
-        after another). Each loop gets its own; across loops, threads and
-        processes the store's lock keeps creation to one.
+        after another). Each loop gets its own, keyed by anyio's token for
+        the loop (equal, though not always identical, on each call); across
+        loops, threads and processes the store's lock keeps creation to one.
         """
         import anyio.lowlevel  # noqa: PLC0415 -- see async_auth_flow
 
         token = anyio.lowlevel.current_token()
         with self._guard:
-            entry = self._async_locks.get(id(token))
-            if entry is None or entry.token is not token:
+            entry = self._async_locks.get(token)
+            if entry is None:
                 if len(self._async_locks) >= 16:  # bound it
                     self._async_locks.clear()
-                entry = _LoopLocks(token)
-                self._async_locks[id(token)] = entry
+                entry = self._async_locks[token] = _LoopLocks()
             return entry
 
     # -- logout --------------------------------------------------------
@@ -360,90 +464,123 @@ class TMDbAuth(AuthCore, httpx.Auth):
             Whether TMDb deleted a session (False when there was none or
             TMDb had already forgotten it).
         """
-
-        def send(call: Call) -> Reply:
-            failure = None
-            try:
-                response = client.request(**self._call_args(call))
-            except httpx.HTTPError as exc:
-                failure = type(exc).__name__
-            if failure is not None:  # raised here: unchained, no URL
-                raise self._unreachable(failure)
-            return _reply(response, response.content)
-
         with self._lock:
-            return bool(_protocol.run(self._sessions.logout(), send))
+            return run(
+                self._sessions.logout(), lambda c: self._call(client, c)
+            )
 
     async def alogout(self, client: httpx.AsyncClient) -> bool:
         """The async `logout`, through an `httpx.AsyncClient`."""
-        import anyio  # noqa: PLC0415 -- see async_auth_flow
-
         async with self._loop_locks().lock:
-            flow = self._sessions.logout()
+            return await self._arun(self._sessions.logout(), client)
+
+    def _call(self, client: httpx.Client, call: Call) -> Reply:
+        """One own call sent on its own through *client*, never redirected."""
+        timeout = client.timeout.as_dict()
+        deadline = _deadline_of(timeout)
+        failure = None
+        try:
+            response = client.send(
+                self._request(call, {"timeout": timeout}),
+                auth=None,
+                follow_redirects=False,
+                stream=True,
+            )
             try:
-                step = next(flow)
-                while True:
-                    reply = None
-                    if isinstance(step, Call):
-                        failure = None
-                        try:
-                            response = await client.request(
-                                **self._call_args(step)
-                            )
-                        except httpx.HTTPError as exc:
-                            failure = type(exc).__name__
-                        if failure is not None:
-                            raise self._unreachable(failure)
-                        reply = _reply(response, response.content)
-                    elif isinstance(step, Pause):
-                        await anyio.sleep(step.seconds)
-                    step = flow.send(reply)
-            except StopIteration as stop:
-                return bool(stop.value)
+                body = self._read(response, deadline)
             finally:
-                flow.close()
+                response.close()
+        except httpx.HTTPError as exc:
+            failure = type(exc).__name__
+        if failure is not None:  # raised here: unchained, no URL
+            raise unreachable(self._origin.url, failure)
+        return _own(response, body, response.request)
 
-    def _unreachable(self, failure: str) -> TMDbConnectionError:
+    async def _acall(self, client: httpx.AsyncClient, call: Call) -> Reply:
+        """The async `_call`."""
+        timeout = client.timeout.as_dict()
+        deadline = _deadline_of(timeout)
+        failure = None
+        try:
+            response = await client.send(
+                self._request(call, {"timeout": timeout}),
+                auth=None,
+                follow_redirects=False,
+                stream=True,
+            )
+            try:
+                body = await self._aread(response, deadline)
+            finally:
+                await response.aclose()
+        except httpx.HTTPError as exc:
+            failure = type(exc).__name__
+        if failure is not None:
+            raise unreachable(self._origin.url, failure)
+        return _own(response, body, response.request)
+
+    def _read(self, response: httpx.Response, deadline: float) -> bytes:
         """
-        The error of a logout call that got no answer.
+        The body of an own call's *response*, whole before *deadline*.
 
-        Not chained to httpx's exception, whose request carries the URL
-        and its api_key. (Session calls inside the auth flow cannot do
-        this: httpx raises their transport errors outside the flow.)
+        A server that drips its answer a byte at a time never trips a read
+        timeout, which applies to each read; this bounds the whole body.
         """
-        return TMDbConnectionError(
-            f"Could not reach TMDb at {self._origin.url} ({failure}); "
-            "check the network and api_url=."
-        )
+        if not _FILLABLE:
+            return response.read()
+        chunks = []
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                response.close()
+                raise self._too_slow()
+        return _fill(response, chunks)
 
-    def _call_args(self, call: Call) -> dict[str, Any]:
-        url, headers = call.target(self._origin.url, self.settings.credential)
-        return {
-            "method": call.method,
-            "url": url,
-            "json": call.json,
-            "headers": headers,
-            "auth": None,
-        }
+    async def _aread(self, response: httpx.Response, deadline: float) -> bytes:
+        """The async `_read`."""
+        if not _FILLABLE:
+            return await response.aread()
+        chunks = []
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                await response.aclose()
+                raise self._too_slow()
+        return _fill(response, chunks)
+
+    def _too_slow(self) -> Exception:
+        return unreachable(self._origin.url, "its answer came too slowly")
+
+    async def _arun(self, flow: Flow[T], client: httpx.AsyncClient) -> T:
+        """Walk *flow* with its calls sent through *client*, off the loop."""
+        import anyio.to_thread  # noqa: PLC0415 -- see async_auth_flow
+
+        with Steps(flow) as steps:
+            # Each step runs in a worker thread: the flow reads and writes
+            # the store, which must not block the event loop.
+            while step := await anyio.to_thread.run_sync(steps.advance):
+                if isinstance(step, Call):
+                    steps.answer(await self._acall(client, step))
+                elif isinstance(step, Pause):
+                    await anyio.sleep(step.seconds)
+                else:
+                    await anyio.to_thread.run_sync(
+                        step.approve, step.url.reveal()
+                    )
+        return steps.result
 
 
-def _reply(response: httpx.Response, body: bytes) -> Reply:
-    return Reply(
+def _own(
+    response: httpx.Response, body: bytes, sent: httpx.Request | None = None
+) -> Reply:
+    """
+    The reply to an own call; a redirect, followed or not, is refused.
+
+    A followed redirect shows as a response to another request than the
+    one *sent* (``history`` also holds the auth flow's earlier responses).
+    """
+    return own_reply(
         response.status_code,
-        {k.lower(): v for k, v in response.headers.items()},
+        response.headers.multi_items(),
         body,
+        redirected=sent is not None and response.request is not sent,
     )
-
-
-def _tmdb_code(body: bytes) -> object:
-    try:
-        found = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        # RecursionError: a body nested deeper than the recursion limit.
-        return None
-    return found.get("status_code") if isinstance(found, dict) else None
-
-
-def _replayable(request: httpx.Request) -> bool:
-    """Whether the body can be sent again: bytes, not a one-shot stream."""
-    return isinstance(request.stream, httpx.ByteStream)

@@ -19,28 +19,31 @@ This module imports requests, never httpx.
 
 from __future__ import annotations
 
-import json
+import math
 import time
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
 from requests.cookies import extract_cookies_to_jar
 from requests.utils import rewind_body
 
-from . import _protocol
-from ._base import AuthCore
+from ._auth import AuthCore
 from ._config import CacheSpec, PasswordSource, SessionMode
-from ._protocol import Call, Flow, Reply, Session
+from ._errors import session_gone
 from ._routes import Need, need_for
-from .exceptions import TMDbConnectionError
+from ._steps import Call, Flow, Reply, own_reply, run, unreachable
+from ._values import Session
+from .exceptions import ConfigurationError
 
 
 __all__ = ["TMDbAuth"]
 
-T = Any
+T = TypeVar("T")
+#: How much of an answer is read at a time, checking the deadline between.
+_CHUNK = 16_384
 
 
 def _no_auth(r: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -112,8 +115,14 @@ class TMDbAuth(AuthCore, requests.auth.AuthBase):
             cache=cache,
             api_url=api_url,
         )
+        if http is not None and not isinstance(http, requests.Session):
+            raise ConfigurationError(
+                "http= must be a requests.Session (or None for a private "
+                f"one), not {type(http).__name__}."
+            )
+        self._timeout = _check_timeout(timeout)
+        self._owns_http = http is None
         self._http = http
-        self._timeout = timeout
         self._hook = self._recover
 
     # -- every call ----------------------------------------------------
@@ -167,44 +176,58 @@ class TMDbAuth(AuthCore, requests.auth.AuthBase):
 
     # -- sessions ------------------------------------------------------
 
+    def close(self) -> None:
+        """
+        Close what this auth opened itself: the session store and the
+        private ``requests.Session`` of its own calls (never ``http=``).
+
+        .. versionadded:: 0.2.0
+        """
+        super().close()
+        http, owned = self._http, self._owns_http
+        if owned and http is not None:
+            self._http = None
+            http.close()
+
     def _send(self, call: Call) -> Reply:
-        """Send one of our own calls; errors never carry the URL."""
-        url, headers = call.target(self._origin.url, self.settings.credential)
+        """
+        Send one of our own calls: never redirected, within a deadline.
+
+        Errors never carry the URL: the HTTP library's exception is left in
+        its ``except`` block, and the secrets are revealed inline, so no
+        local variable of this frame holds them.
+        """
         http = self._http
         if http is None:
             http = self._http = requests.Session()
+        timeout = self._timeout
+        deadline = time.monotonic() + _total(timeout)
         failure = None
         try:
             response = http.request(
-                call.method,
-                url,
-                json=call.json,
-                headers=headers,
-                timeout=self._timeout,
+                **call.wire(self._origin.url, self.settings.credential),
+                json=call.body(),
+                timeout=timeout,
                 auth=_no_auth,
                 allow_redirects=False,
+                stream=True,
             )
+            with response:
+                body = _read(response, deadline)
         except requests.RequestException as exc:
-            # Raised below, outside this block, so that the exception,
-            # whose message holds the URL and its api_key, is not chained.
             failure = type(exc).__name__
+        except TimeoutError:
+            failure = f"no whole answer within {_total(timeout):g} s"
         if failure is not None:
-            raise TMDbConnectionError(
-                f"Could not reach TMDb at {self._origin.url} ({failure}); "
-                "check the network and api_url=."
-            )
-        return Reply(
-            response.status_code,
-            {k.lower(): v for k, v in response.headers.items()},
-            response.content,
-        )
+            raise unreachable(self._origin.url, failure)
+        return own_reply(response.status_code, response.headers.items(), body)
 
     def _run(self, flow: Flow[T]) -> T:
         with self._lock:
-            return _protocol.run(flow, self._send)
+            return run(flow, self._send)
 
     def _acquire(self, need: Need) -> Session | None:
-        return self._run(self._sessions.acquire(need))  # type: ignore[no-any-return]
+        return self._run(self._sessions.acquire(need))
 
     def _recover(
         self, r: requests.Response, **kwargs: Any
@@ -218,9 +241,9 @@ class TMDbAuth(AuthCore, requests.auth.AuthBase):
         """
         state = getattr(r.request, "_tmdb_auth", None)
         if (
-            r.status_code != 401
-            or state is None
-            or _tmdb_code(r) not in (3, 17)
+            state is None
+            or r.status_code != 401
+            or not session_gone(r.status_code, r.content)
         ):
             return r
         need, stale, url, sep = state
@@ -246,15 +269,48 @@ class TMDbAuth(AuthCore, requests.auth.AuthBase):
             Whether TMDb deleted a session (False when there was none or
             TMDb had already forgotten it).
         """
-        return self._run(self._sessions.logout())  # type: ignore[no-any-return]
+        return self._run(self._sessions.logout())
 
 
-def _tmdb_code(r: requests.Response) -> object:
-    try:
-        body = json.loads(r.content)
-    except (ValueError, UnicodeDecodeError, RuntimeError):
-        return None
-    return body.get("status_code") if isinstance(body, dict) else None
+def _check_timeout(
+    timeout: object,
+) -> float | tuple[float, float]:
+    """A positive, finite timeout, or a (connect, read) pair of them."""
+    parts = timeout if isinstance(timeout, tuple) else (timeout,)
+    if len(parts) in (1, 2) and all(
+        isinstance(p, (int, float))
+        and not isinstance(p, bool)
+        and math.isfinite(p)
+        and p > 0
+        for p in parts
+    ):
+        return timeout  # type: ignore[return-value]
+    raise ConfigurationError(
+        "timeout= must be a positive number of seconds or a (connect, "
+        "read) pair of them, such as (10, 30)."
+    )
+
+
+def _total(timeout: float | tuple[float, float]) -> float:
+    """The deadline of one own call: its connect and read timeouts added."""
+    if isinstance(timeout, tuple):
+        return float(sum(timeout))
+    return 2.0 * timeout
+
+
+def _read(response: requests.Response, deadline: float) -> bytes:
+    """
+    The body of *response*, or TimeoutError past *deadline*.
+
+    A server that drips its answer a byte at a time never trips a read
+    timeout, which applies to each read; this bounds the whole body.
+    """
+    chunks = []
+    for chunk in response.iter_content(_CHUNK):
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise TimeoutError
+    return b"".join(chunks)
 
 
 def _rewind(prep: requests.PreparedRequest) -> bool:

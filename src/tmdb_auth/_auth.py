@@ -1,22 +1,30 @@
 """
-What the two adapters share: construction, scope, repr and equality.
+What the two adapters share: construction, scope, lifecycle, repr.
 
 Strictly private.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 
 from collections.abc import Callable
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import _redact
-from ._config import CacheSpec, PasswordSource, SessionMode, Settings, mask
-from ._protocol import Session
+from ._config import CacheSpec, PasswordSource, SessionMode, Settings
 from ._routes import Need
+from ._secret import mask
 from ._sessions import Sessions
+from ._values import Session
+
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 __all__ = ["AuthCore"]
@@ -24,6 +32,22 @@ __all__ = ["AuthCore"]
 # Importing an adapter is enough: from then on the HTTP libraries' log
 # records carry no secret, whoever makes the request.
 _redact.install()
+
+
+#: Every auth object alive, for `_after_fork`.
+#: (Equal auths are unhashable, hence the ids.)
+_LIVE: weakref.WeakValueDictionary[int, AuthCore] = (
+    weakref.WeakValueDictionary()
+)
+
+
+def _after_fork_in_child() -> None:
+    for auth in list(_LIVE.values()):
+        auth._after_fork()  # noqa: SLF001
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class AuthCore:
@@ -65,16 +89,55 @@ class AuthCore:
         self._scheme, self._port = settings.origin.scheme, settings.origin.port
         self._prefixes = settings.origin.prefixes()
         self._hosts = frozenset(settings.origin.hosts())
+        # The credential's wire forms: attributes of an object whose repr
+        # is masked, so that no error reporter shows them.
         if credential.kind == "api_key":
-            self._query = f"api_key={credential.value}"
+            self._query = f"api_key={credential.value.reveal()}"
             self._bearer: str | None = None
         else:
             self._query = ""
-            self._bearer = f"Bearer {credential.value}"
+            self._bearer = f"Bearer {credential.value.reveal()}"
         self._suffixes: dict[Need, tuple[Session, str]] = {}
-        # For the async adapter: one anyio lock per event loop.
-        self._async_locks: dict[int, Any] = {}
+        # For the async adapter: the lock and events of each event loop.
+        self._async_locks: dict[object, Any] = {}
         self._guard = threading.Lock()
+        _LIVE[id(self)] = self
+
+    def _after_fork(self) -> None:
+        """
+        Fresh process-local locks in a forked child.
+
+        A fork copies a lock held by another thread as held, and the thread
+        that would release it does not exist in the child.
+        """
+        self._lock = threading.Lock()
+        self._guard = threading.Lock()
+        self._async_locks = {}
+
+    # -- lifecycle -----------------------------------------------------
+
+    def close(self) -> None:
+        """
+        Close what this auth opened itself: its session store.
+
+        Never what was passed in (a ``diskcache.Cache``, a Redis client, a
+        ``requests.Session`` given as ``http=``). Safe to call twice; the
+        auth can still be used after it, reopening what it needs.
+
+        .. versionadded:: 0.2.0
+        """
+        self._sessions.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     @property
     def settings(self) -> Settings:
@@ -116,13 +179,14 @@ class AuthCore:
     def __repr__(self) -> str:
         settings = self.settings
         parts = [
-            f"{settings.credential.kind}={mask(settings.credential.value)!r}",
+            f"{settings.credential.kind}="
+            f"{mask(settings.credential.value.reveal())!r}",
             f"session={settings.mode!r}",
         ]
         if settings.username:
             parts.append(f"username={settings.username!r}")
         if settings.session_id:
-            parts.append(f"session_id={mask(settings.session_id)!r}")
+            parts.append(f"session_id={mask(settings.session_id.reveal())!r}")
         parts.append(f"api_url={settings.origin.url!r}")
         return f"{type(self).__name__}({', '.join(parts)})"
 

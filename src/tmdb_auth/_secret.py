@@ -1,0 +1,219 @@
+"""
+Secrets held in a masked type, and scrubbing the known ones out of text.
+
+Strictly private, but for `scrub` and `sentry_before_send`, which the
+package re-exports. Error reporters (sentry-sdk, rich, ``pytest -l``,
+``traceback`` with ``capture_locals``) capture the local variables of every
+frame on a traceback; sentry-sdk even serialises tuples and mappings item by
+item, bypassing ``__repr__``. So the core never holds a secret as a plain
+``str``: it holds a `Secret`, whose repr is masked, and reads the raw value
+(`Secret.reveal`) only in the expression that writes it onto the wire.
+
+Every `Secret` made in this process is remembered (a bounded registry of
+values, newest kept), so that `scrub` can remove them by value from any text
+or structure, including URLs held by other libraries' frames.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import threading
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any, TypeVar
+from urllib.parse import quote, quote_plus
+
+
+__all__ = ["Secret", "remember", "scrub", "sentry_before_send"]
+
+T = TypeVar("T")
+
+#: Values shorter than this are not scrubbed by value: replacing every
+#: occurrence of a three-letter password would wreck the text around it.
+MIN_SCRUB_LENGTH = 5
+#: How many distinct secret values the registry keeps (the newest).
+REGISTRY_SIZE = 10_000
+PLACEHOLDER = "***"
+
+
+def mask(secret: str | None) -> str:
+    """
+    Show a secret as ``'…' + its last four characters``.
+
+    Four characters of a 32-character key or a 40-character session id
+    leave about 112 bits unknown, enough to tell two sessions apart in a
+    listing; anything shorter than 16 characters shows nothing at all.
+    """
+    if not secret:
+        return "-"
+    return "…" + secret[-4:] if len(secret) >= 16 else "…"
+
+
+class Secret:
+    """
+    A secret string whose repr and str are masked.
+
+    Compared in constant time, never pickled. `reveal` returns the raw
+    value: call it only where the value is written onto the wire, inline,
+    so that no frame keeps it in a local variable.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+        remember(value)
+
+    def reveal(self) -> str:
+        """The raw value."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({mask(self._value)!r})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret is never pickled")
+
+
+def reveal(value: Secret | str) -> str:
+    """The raw value of *value*, a `Secret` or already a string."""
+    return value.reveal() if isinstance(value, Secret) else value
+
+
+class _Registry:
+    """The values `scrub` removes, with the forms they travel in."""
+
+    def __init__(self) -> None:
+        self._values: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, value: str) -> None:
+        if len(value) < MIN_SCRUB_LENGTH:
+            return
+        forms = {
+            value,
+            quote(value, safe=""),
+            quote_plus(value),
+            json.dumps(value)[1:-1],
+        }
+        with self._lock:
+            fresh = False
+            for form in forms:
+                if form in self._values:
+                    self._values.move_to_end(form)
+                else:
+                    self._values[form] = None
+                    fresh = True
+            while len(self._values) > REGISTRY_SIZE:
+                self._values.popitem(last=False)
+                fresh = True
+            if fresh:
+                self._pattern = None
+
+    def pattern(self) -> re.Pattern[str] | None:
+        with self._lock:
+            if self._pattern is None and self._values:
+                # Longest first, so that a value containing another is
+                # replaced whole.
+                ordered = sorted(self._values, key=len, reverse=True)
+                self._pattern = re.compile("|".join(map(re.escape, ordered)))
+            return self._pattern
+
+
+_REGISTRY = _Registry()
+
+
+def remember(value: str) -> None:
+    """Have `scrub` remove *value* (and its encoded forms) from now on."""
+    _REGISTRY.add(value)
+
+
+def scrub(event_or_text: T) -> T:
+    """
+    Remove every secret this process's auth objects know.
+
+    Takes a string, bytes, or a nested structure of dicts, lists and
+    tuples (a sentry-sdk event, a log record's arguments) and returns the
+    same structure with each known secret value — API keys, read and access
+    tokens, session ids, request tokens, passwords, and the URL-encoded and
+    JSON-escaped forms of each — replaced by ``***``. Other values come
+    back untouched. Values shorter than five characters are not replaced.
+
+    .. versionadded:: 0.2.0
+    """
+    pattern = _REGISTRY.pattern()
+    if pattern is None:
+        return event_or_text
+    return _scrub(event_or_text, pattern, 0)  # type: ignore[no-any-return]
+
+
+def _scrub(  # noqa: PLR0911 -- one return per kind of value
+    value: Any, pattern: re.Pattern[str], depth: int
+) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(PLACEHOLDER, value)
+    if isinstance(value, bytes):
+        text = value.decode("utf-8", "surrogateescape")
+        return pattern.sub(PLACEHOLDER, text).encode(
+            "utf-8", "surrogateescape"
+        )
+    if depth > 100:  # a structure this deep is not an event; leave it
+        return value
+    if isinstance(value, Mapping):
+        items = {
+            _scrub(k, pattern, depth + 1): _scrub(v, pattern, depth + 1)
+            for k, v in value.items()
+        }
+        return items if type(value) is dict else _rebuild(value, items)
+    if isinstance(value, list):
+        return [_scrub(v, pattern, depth + 1) for v in value]
+    if isinstance(value, tuple):
+        items_ = [_scrub(v, pattern, depth + 1) for v in value]
+        if hasattr(value, "_fields"):  # a NamedTuple
+            return type(value)(*items_)
+        return tuple(items_)
+    return value
+
+
+def _rebuild(original: Mapping[Any, Any], items: dict[Any, Any]) -> Any:
+    try:
+        return type(original)(items)  # type: ignore[call-arg]
+    except TypeError:
+        return items
+
+
+def sentry_before_send(event: T, hint: object) -> T:  # noqa: ARG001
+    """
+    A sentry-sdk ``before_send`` hook that removes every known secret.
+
+    .. code-block:: python
+
+        import sentry_sdk
+        import tmdb_auth
+
+        sentry_sdk.init(dsn=..., before_send=tmdb_auth.sentry_before_send)
+
+    The whole event is scrubbed (`scrub`): messages, exception values,
+    breadcrumbs, request data, and the local variables of every frame,
+    including the URLs that requests and httpx keep in theirs.
+
+    .. versionadded:: 0.2.0
+    """
+    return scrub(event)
