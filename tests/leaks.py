@@ -12,6 +12,7 @@ import weakref
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from types import TracebackType
 from typing import Any
 
 import pytest
@@ -158,8 +159,44 @@ def shown_by(exc: BaseException, *, own: bool) -> list[str]:
                 texts += [repr(v) for v in vars(current).values()]
         except Exception as failure:  # a broken __str__ is a finding too
             texts.append(f"<unprintable {type(failure).__name__}>")
+        texts += our_frame_locals(current.__traceback__)
         current = current.__cause__ or current.__context__
     return texts
+
+
+def our_frame_locals(tb: TracebackType | None) -> list[str]:
+    """
+    The local variables of the plugin's frames on *tb*, as error reporters
+    show them: by repr (``capture_locals``, ``pytest -l``, rich), and item
+    by item for tuples, lists and dicts (sentry-sdk's serialiser).
+    """
+    texts: list[str] = []
+    while tb is not None:
+        name = os.path.abspath(tb.tb_frame.f_code.co_filename)
+        if name.startswith(_OWN_CODE) and not name.startswith(_STAND_IN):
+            FIGURES["frames_scanned"] += 1
+            for value in tb.tb_frame.f_locals.values():
+                texts += _serialised(value, 0)
+        tb = tb.tb_next
+    return texts
+
+
+def _serialised(value: object, depth: int) -> list[str]:
+    try:
+        shown = [repr(value)]
+    except Exception as failure:
+        return [f"<unprintable {type(failure).__name__}>"]
+    if depth >= 3:
+        return shown
+    if isinstance(value, dict):
+        for k, v in list(value.items())[:200]:
+            shown += _serialised(k, depth + 1) + _serialised(v, depth + 1)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in list(value)[:200]:
+            shown += _serialised(item, depth + 1)
+    elif isinstance(value, (str, bytes)):
+        shown.append(str(value))
+    return shown
 
 
 class _Tee:

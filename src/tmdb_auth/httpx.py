@@ -349,8 +349,10 @@ class TMDbAuth(AuthCore, httpx.Auth):
             for step in steps:
                 if isinstance(step, Call):
                     deadline = _deadline(request)
-                    sent = self._build(step, request)
-                    response = yield sent
+                    own = self._build(step, request)
+                    sent = id(own)  # not the request: its repr shows the URL
+                    response = yield own
+                    del own
                     body = self._read(response, deadline)
                     steps.answer(_own(response, body, sent))
                 elif isinstance(step, Pause):
@@ -395,8 +397,10 @@ class TMDbAuth(AuthCore, httpx.Auth):
                                     ):
                                         if isinstance(sub, Call):
                                             deadline = _deadline(request)
-                                            sent = self._build(sub, request)
-                                            response = yield sent
+                                            own = self._build(sub, request)
+                                            sent = id(own)
+                                            response = yield own
+                                            del own
                                             body = await self._aread(
                                                 response, deadline
                                             )
@@ -494,7 +498,7 @@ class TMDbAuth(AuthCore, httpx.Auth):
             failure = type(exc).__name__
         if failure is not None:  # raised here: unchained, no URL
             raise unreachable(self._origin.url, failure)
-        return _own(response, body, response.request)
+        return _own(response, body, id(response.request))
 
     async def _acall(self, client: httpx.AsyncClient, call: Call) -> Reply:
         """The async `_call`."""
@@ -516,7 +520,7 @@ class TMDbAuth(AuthCore, httpx.Auth):
             failure = type(exc).__name__
         if failure is not None:
             raise unreachable(self._origin.url, failure)
-        return _own(response, body, response.request)
+        return _own(response, body, id(response.request))
 
     def _read(self, response: httpx.Response, deadline: float) -> bytes:
         """
@@ -569,18 +573,18 @@ class TMDbAuth(AuthCore, httpx.Auth):
         return steps.result
 
 
-def _own(
-    response: httpx.Response, body: bytes, sent: httpx.Request | None = None
-) -> Reply:
+def _own(response: httpx.Response, body: bytes, sent: int) -> Reply:
     """
     The reply to an own call; a redirect, followed or not, is refused.
 
     A followed redirect shows as a response to another request than the
-    one *sent* (``history`` also holds the auth flow's earlier responses).
+    one sent, whose id is *sent* (``history`` also holds the auth flow's
+    earlier responses, so it cannot tell). The request that was sent is
+    still referenced by the redirect's response, so its id is not reused.
     """
     return own_reply(
         response.status_code,
         response.headers.multi_items(),
         body,
-        redirected=sent is not None and response.request is not sent,
+        redirected=id(response.request) != sent,
     )

@@ -43,7 +43,7 @@ __all__ = ["TMDbAuth"]
 
 T = TypeVar("T")
 #: How much of an answer is read at a time, checking the deadline between.
-_CHUNK = 16_384
+_CHUNK = 1  # read() blocks until a chunk is whole: a byte at a time
 
 
 def _no_auth(r: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -277,7 +277,7 @@ def _check_timeout(
 ) -> float | tuple[float, float]:
     """A positive, finite timeout, or a (connect, read) pair of them."""
     parts = timeout if isinstance(timeout, tuple) else (timeout,)
-    if len(parts) in (1, 2) and all(
+    if len(parts) == (2 if isinstance(timeout, tuple) else 1) and all(
         isinstance(p, (int, float))
         and not isinstance(p, bool)
         and math.isfinite(p)
