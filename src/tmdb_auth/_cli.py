@@ -15,7 +15,7 @@ import json
 import sys
 import time
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
@@ -166,9 +166,8 @@ def _login(args: argparse.Namespace, out: TextIO) -> int:
     if args.timeout <= 0:
         raise ConfigurationError("--timeout must be a positive number.")
     auth = _auth(args, session="user", username=args.username)
-    sessions = auth._sessions  # noqa: SLF001 -- the CLI is part of the package
     if not args.force:
-        found = sessions.user_session()
+        found = _cached_user(auth)
         if found is not None and (
             args.username is None or found.username == args.username
         ):
@@ -180,15 +179,15 @@ def _login(args: argparse.Namespace, out: TextIO) -> int:
             return 0
     if args.username:
         password = _read_password(args)
-        session = auth._run(sessions.login(args.username, password))  # noqa: SLF001
+        session = _login_with_password(auth, args.username, password)
     else:
         approve = functools.partial(
             approve_in_browser,
             timeout=args.timeout,
             open_browser=not args.no_browser,
         )
-        session = auth._run(sessions.approve(approve))  # noqa: SLF001
-    where = sessions.store.location or "memory"
+        session = _login_by_approval(auth, approve)
+    where = _store_location(auth) or "memory"
     print(
         f"Logged in as {_who(session)}. Session {_mask(session.id)} is cached "
         f"in {where}.",
@@ -212,11 +211,7 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def _guest(args: argparse.Namespace, out: TextIO) -> int:
-    from ._routes import Need  # noqa: PLC0415
-
-    auth = _auth(args, session="guest")
-    sessions = auth._sessions  # noqa: SLF001
-    session = auth._run(sessions.acquire(Need.GUEST_OK))  # noqa: SLF001
+    session = _guest_session(_auth(args, session="guest"))
     print(
         f"Guest session {_mask(session.id)}, expires "
         f"{_when(session.expires_at)}.",
@@ -226,23 +221,19 @@ def _guest(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _status(args: argparse.Namespace, out: TextIO) -> int:
-    from ._config import default_cache_dir  # noqa: PLC0415
-    from ._store import Store  # noqa: PLC0415
-
-    directory = args.cache_dir or default_cache_dir()
-    rows = []
-    for _, record in Store(directory).records():
-        rows.append(
-            {
-                "kind": record.get("kind"),
-                "username": record.get("username"),
-                "app": record.get("app"),
-                "origin": record.get("origin"),
-                "created": _when(record.get("created_at")),
-                "expires": _when(record.get("expires_at")),
-                "id": _mask(record.get("id")),
-            }
-        )
+    directory, records = _cached_records(args.cache_dir)
+    rows = [
+        {
+            "kind": record.get("kind"),
+            "username": record.get("username"),
+            "app": record.get("app"),
+            "origin": record.get("origin"),
+            "created": _when(record.get("created_at")),
+            "expires": _when(record.get("expires_at")),
+            "id": _mask(record.get("id")),
+        }
+        for record in records
+    ]
     rows.sort(key=lambda r: (str(r["origin"]), str(r["kind"]), r["created"]))
     if args.json:
         json.dump({"cache": directory, "sessions": rows}, out, indent=2)
@@ -267,29 +258,17 @@ def _status(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _logout(args: argparse.Namespace, out: TextIO) -> int:
-    from ._sessions import _session_of  # noqa: PLC0415
-
     auth = _auth(args, session="user", username=args.username)
-    sessions = auth._sessions  # noqa: SLF001
-    targets = []
     if args.all:
-        app = auth.settings.credential.fingerprint
-        for _, record in sessions.store.records():
-            if record.get("app") == app and record.get("origin") == (
-                sessions.origin
-            ):
-                found = _session_of(record)
-                if found is not None:
-                    targets.append(found)
+        targets = _cached_sessions(auth)
     else:
-        found = sessions.user_session()
-        if found is not None:
-            targets.append(found)
+        found = _cached_user(auth)
+        targets = [] if found is None else [found]
     if not targets:
         print("No cached session to log out.", file=out)
         return 0
     for session in targets:
-        deleted = auth._run(sessions.logout(session))  # noqa: SLF001
+        deleted = _delete(auth, session)
         said = "deleted at TMDb" if deleted else "dropped from the cache"
         print(
             f"Logged out {_who(session)} ({session.kind} session "
@@ -330,6 +309,75 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
 
     del args
     return run(out)
+
+
+# -- the library's internals -------------------------------------------
+#
+# The one place the command reaches into the library's private parts. Each
+# helper stands for one public call of the explicit API (DESIGN §9), which
+# will replace it.
+
+
+def _cached_user(auth: Any) -> Any:
+    """The user session *auth* would use, without making one."""
+    return auth._sessions.user_session()  # noqa: SLF001
+
+
+def _login_with_password(auth: Any, username: str, password: str) -> Any:
+    """A new user session by username and password, cached."""
+    sessions = auth._sessions  # noqa: SLF001
+    return auth._run(sessions.login(username, password))  # noqa: SLF001
+
+
+def _login_by_approval(auth: Any, approve: Callable[[str], object]) -> Any:
+    """A new user session by approval of a request token, cached."""
+    sessions = auth._sessions  # noqa: SLF001
+    return auth._run(sessions.approve(approve))  # noqa: SLF001
+
+
+def _guest_session(auth: Any) -> Any:
+    """The cached guest session, or a new one."""
+    from ._routes import Need  # noqa: PLC0415
+
+    sessions = auth._sessions  # noqa: SLF001
+    return auth._run(sessions.acquire(Need.GUEST_OK))  # noqa: SLF001
+
+
+def _delete(auth: Any, session: Any) -> bool:
+    """Log *session* out at TMDb and in the store; True if TMDb deleted it."""
+    sessions = auth._sessions  # noqa: SLF001
+    return bool(auth._run(sessions.logout(session)))  # noqa: SLF001
+
+
+def _cached_sessions(auth: Any) -> list[Any]:
+    """Every cached session of *auth*'s credential and origin."""
+    from ._sessions import _session_of  # noqa: PLC0415
+
+    sessions = auth._sessions  # noqa: SLF001
+    app = auth.settings.credential.fingerprint
+    found = []
+    for _, record in sessions.store.records():
+        if record.get("app") == app and record.get("origin") == (
+            sessions.origin
+        ):
+            session = _session_of(record)
+            if session is not None:
+                found.append(session)
+    return found
+
+
+def _store_location(auth: Any) -> str | None:
+    """Where *auth* keeps its sessions; None for memory."""
+    return auth._sessions.store.location  # type: ignore[no-any-return]  # noqa: SLF001
+
+
+def _cached_records(spec: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """The store at *spec* (default: the user's) and every session in it."""
+    from ._config import default_cache_dir  # noqa: PLC0415
+    from ._store import Store  # noqa: PLC0415
+
+    directory = spec or default_cache_dir()
+    return directory, [record for _, record in Store(directory).records()]
 
 
 # -- formatting --------------------------------------------------------
