@@ -144,6 +144,22 @@ class TestApproveInBrowser:
         assert (200, server.username) == (r.status_code, r.json()["username"])
         assert {"guest": 0, "user": 1} == server.sessions_created
 
+    def test_control_characters_in_the_url(self) -> None:
+        """A URL from TMDb with control characters is shown percent-encoded."""
+        url = "https://tmdb.example/\x1b]0;owned\x07\x1b[2J/authenticate/abc1"
+        screen = Screen()
+
+        with pytest.raises(ApprovalTimeout):
+            approve_in_browser(
+                url, open_browser=False, out=screen, timeout=0.1
+            )
+
+        assert screen.url.startswith(
+            "https://tmdb.example/%1B]0;owned%07%1B[2J/authenticate/abc1?"
+        )
+        assert "\x1b" not in screen.getvalue()
+        assert "\x07" not in screen.getvalue()
+
     def test_not_an_approval_url(self) -> None:
         """A URL without a token is refused before anything starts."""
         from tmdb_auth import ConfigurationError

@@ -13,12 +13,15 @@ import signal
 import subprocess
 import sys
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from tmdb_auth._cli import main
-from tmdb_auth.testing import TMDbServer
+from tmdb_auth.requests import TMDbAuth
+from tmdb_auth.testing import TMDbServer, click
 
 from .leaks import collect_secrets, find_leaks
 from .person import Screen, answer
@@ -305,6 +308,73 @@ class TestLogout:
         assert 2 == len(out.splitlines())
         main(["status"])
         assert "No cached sessions" in capsys.readouterr().out
+
+
+#: A username that would clear the screen, retitle the window and ring.
+EVIL = "ann\x1b[2J\x1b]0;owned\x07\r\u202e"
+SHOWN = "ann\\x1b[2J\\x1b]0;owned\\x07\\r\\u202e"
+
+
+def raw_control(text: str) -> list[str]:
+    """The characters of *text* a terminal would act on (newlines aside)."""
+    return [c for c in text if not c.isprintable() and c != "\n"]
+
+
+class TestTerminalSafety:
+    @pytest.fixture
+    def evil(self, monkeypatch: pytest.MonkeyPatch) -> Iterator[TMDbServer]:
+        """A TMDb whose user has control characters in the username."""
+        with TMDbServer(username=EVIL) as server:
+            for name, value in server.env.items():
+                monkeypatch.setenv(name, value)
+            # The session comes the way TMDb names the user: by approval,
+            # then GET /3/account.
+            auth = TMDbAuth(approve=click)
+            r = requests.get(server.url + "/3/account", auth=auth, timeout=30)
+            assert EVIL == r.json()["username"]
+            yield server
+
+    def test_status_escapes(
+        self, evil: TMDbServer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """status shows the username escaped; --json keeps it exact."""
+        assert 0 == main(["status"])
+        text = capsys.readouterr().out
+        assert 0 == main(["status", "--json"])
+        data = json.loads(capsys.readouterr().out)
+
+        assert [] == raw_control(text)
+        assert SHOWN in text
+        assert EVIL == data["sessions"][0]["username"]
+
+    def test_logout_escapes(
+        self, evil: TMDbServer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """logout names the user escaped."""
+        assert 0 == main(["logout"])
+
+        out = capsys.readouterr().out
+        assert [] == raw_control(out)
+        assert f"Logged out {SHOWN} " in out
+
+    def test_error_line_escapes(
+        self, env: TMDbServer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """TMDb's message in an error is escaped, and stays one line."""
+        env.fail_next(
+            "/3/authentication/guest_session/new",
+            status=401,
+            json={
+                "status_code": 7,
+                "status_message": "Invalid\x1b[2J\nkey\x07",
+                "success": False,
+            },
+        )
+
+        assert 1 == main(["guest"])
+        err = one_error_line(capsys)
+        assert [] == raw_control(err)
+        assert "Invalid\\x1b[2J\\nkey\\x07" in err
 
 
 class TestDemoAndServe:

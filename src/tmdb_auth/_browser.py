@@ -15,7 +15,7 @@ import time
 import webbrowser
 
 from typing import Any, TextIO
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from .exceptions import ApprovalDenied, ApprovalTimeout, ConfigurationError
 
@@ -25,6 +25,7 @@ __all__ = ["approve_in_browser"]
 #: TMDb's request tokens live 60 minutes; we wait a good part of that.
 DEFAULT_TIMEOUT = 600.0
 _CALLBACK = "/tmdb-auth/callback"
+_PRINTABLE = "".join(map(chr, range(0x21, 0x7F)))
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tmdb-auth</title>
@@ -135,6 +136,10 @@ def approve_in_browser(
 
     .. versionadded:: 0.1.0
     """
+    # The URL comes from TMDb's answer (its Authentication-Callback header):
+    # a control character in it must not reach the terminal, so everything
+    # but printable ASCII is percent-encoded, in what is shown and opened.
+    url = quote(str(url), safe=_PRINTABLE)
     found = re.search(r"/authenticate/([0-9A-Za-z]+)/?$", urlsplit(url).path)
     if found is None:
         raise ConfigurationError(

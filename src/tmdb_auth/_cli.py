@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args, sys.stdout)
     except TMDbAuthError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        print(f"{PROG}: {_shown(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -173,7 +173,7 @@ def _login(args: argparse.Namespace, out: TextIO) -> int:
         ):
             print(
                 f"Already logged in as {_who(found)} (session "
-                f"{_mask(found.id)}); use --force for a new session.",
+                f"{_id(found.id)}); use --force for a new session.",
                 file=out,
             )
             return 0
@@ -189,8 +189,8 @@ def _login(args: argparse.Namespace, out: TextIO) -> int:
         session = _login_by_approval(auth, approve)
     where = _store_location(auth) or "memory"
     print(
-        f"Logged in as {_who(session)}. Session {_mask(session.id)} is cached "
-        f"in {where}.",
+        f"Logged in as {_who(session)}. Session {_id(session.id)} "
+        f"is cached in {_shown(where)}.",
         file=out,
     )
     return 0
@@ -213,7 +213,7 @@ def _read_password(args: argparse.Namespace) -> str:
 def _guest(args: argparse.Namespace, out: TextIO) -> int:
     session = _guest_session(_auth(args, session="guest"))
     print(
-        f"Guest session {_mask(session.id)}, expires "
+        f"Guest session {_id(session.id)}, expires "
         f"{_when(session.expires_at)}.",
         file=out,
     )
@@ -239,12 +239,12 @@ def _status(args: argparse.Namespace, out: TextIO) -> int:
         json.dump({"cache": directory, "sessions": rows}, out, indent=2)
         out.write("\n")
         return 0
-    print(f"Cache: {directory}", file=out)
+    print(f"Cache: {_shown(directory)}", file=out)
     if not rows:
         print("No cached sessions. Make one with 'tmdb-auth login'.", file=out)
         return 0
     columns = ["kind", "username", "app", "origin", "created", "expires", "id"]
-    table = [[str(r[c] or "-") for c in columns] for r in rows]
+    table = [[_shown(r[c] or "-") for c in columns] for r in rows]
     widths = [
         max(len(c), *(len(row[i]) for row in table))
         for i, c in enumerate(columns)
@@ -271,8 +271,8 @@ def _logout(args: argparse.Namespace, out: TextIO) -> int:
         deleted = _delete(auth, session)
         said = "deleted at TMDb" if deleted else "dropped from the cache"
         print(
-            f"Logged out {_who(session)} ({session.kind} session "
-            f"{_mask(session.id)}): {said}.",
+            f"Logged out {_who(session)} ({_shown(session.kind)} session "
+            f"{_id(session.id)}): {said}.",
             file=out,
         )
     return 0
@@ -389,8 +389,31 @@ def _mask(secret: object) -> str:
     return mask(secret if isinstance(secret, str) else None)
 
 
+def _id(secret: object) -> str:
+    """A session id, masked, for a line of text."""
+    return _shown(_mask(secret))
+
+
 def _who(session: Any) -> str:
-    return session.username or "the approving user"
+    if session.username:
+        return _shown(session.username)
+    return "the approving user"
+
+
+def _shown(value: object) -> str:
+    """
+    *value* as text that is safe to print on a terminal.
+
+    Usernames, TMDb's messages and store records come from outside: a
+    control character in them (ESC, BEL, a carriage return, a bidi override)
+    could rewrite the screen or the window title. Every character that is
+    not printable is shown escaped as in a Python literal (``\\x1b``);
+    ``--json`` needs none of this, JSON escapes them itself.
+    """
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _when(epoch: object) -> str:
