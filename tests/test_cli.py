@@ -80,12 +80,18 @@ class TestUsage:
         assert 2 == main(["login", "--password-stdin"])
         assert "--username" in one_error_line(capsys)
 
+    @pytest.mark.timeout(20)
+    @pytest.mark.parametrize(
+        "value", ["0", "-5", "nan", "inf", "-inf", "1e999", "abc", ""]
+    )
     def test_bad_timeout(
-        self, env: TMDbServer, capsys: pytest.CaptureFixture[str]
+        self, value: str, env: TMDbServer, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """A non-positive --timeout is refused."""
-        assert 2 == main(["login", "--timeout", "0"])
-        one_error_line(capsys)
+        """A --timeout that is no deadline: exit 2, one line, no call."""
+        assert 2 == main(["login", "--no-browser", f"--timeout={value}"])
+
+        assert "--timeout must be a positive number" in one_error_line(capsys)
+        assert 0 == env.count()
 
     def test_unreachable(
         self,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import http.server
+import math
 import re
 import sys
 import threading
@@ -20,10 +21,12 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 from .exceptions import ApprovalDenied, ApprovalTimeout, ConfigurationError
 
 
-__all__ = ["approve_in_browser"]
+__all__ = ["DEFAULT_TIMEOUT", "approve_in_browser", "timeout_seconds"]
 
 #: TMDb's request tokens live 60 minutes; we wait a good part of that.
 DEFAULT_TIMEOUT = 600.0
+#: ... and never longer than they live.
+_TOKEN_LIFETIME = 3600.0
 _CALLBACK = "/tmdb-auth/callback"
 _PRINTABLE = "".join(map(chr, range(0x21, 0x7F)))
 
@@ -125,17 +128,22 @@ def approve_in_browser(
 
     Args:
         url: The approval URL (TMDb's ``Authentication-Callback``).
-        timeout: Seconds to wait; the request token expires after 60
-            minutes, so the wait never goes past that.
+        timeout: Seconds to wait, a positive finite number; the request
+            token expires after 60 minutes, so the wait never goes past
+            that.
         open_browser: False to only print the URL.
         out: Where to print (default: standard error).
 
     Raises:
         ApprovalDenied: The user clicked Deny.
         ApprovalTimeout: No answer before *timeout*.
+        ConfigurationError: *timeout* is not a positive finite number
+            (NaN, an infinity, a bool, a string), or *url* is not an
+            approval URL; raised before anything is shown or started.
 
     .. versionadded:: 0.1.0
     """
+    timeout = timeout_seconds(timeout, "approve_in_browser(timeout=)")
     # The URL comes from TMDb's answer (its Authentication-Callback header):
     # a control character in it must not reach the terminal, so everything
     # but printable ASCII is percent-encoded, in what is shown and opened.
@@ -147,7 +155,6 @@ def approve_in_browser(
             "the request token."
         )
     token = found[1]
-    timeout = min(float(timeout), 3600.0)
     out = out if out is not None else sys.stderr
     with _Listener() as listener:
         listener.token = token
@@ -167,6 +174,30 @@ def approve_in_browser(
         _wait(listener, timeout, out)
     if listener.outcome == "denied":
         raise ApprovalDenied("The request was denied on TMDb's approval page.")
+
+
+def timeout_seconds(value: object, where: str) -> float:
+    """
+    *value* checked as a wait: a positive, finite number of seconds.
+
+    Capped at the life of a request token. NaN, infinities, booleans and
+    anything that is not a number are refused here, before anything waits:
+    a deadline that never comes would make the wait spin forever.
+    """
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and 0 < value < math.inf
+    ):
+        return float(min(value, _TOKEN_LIFETIME))
+    shown = (
+        repr(value)[:40]
+        if isinstance(value, (int, float, str))
+        else type(value).__name__
+    )
+    raise ConfigurationError(
+        f"{where} must be a positive number of seconds, not {shown}."
+    )
 
 
 def _wait(listener: _Listener, timeout: float, out: TextIO) -> None:

@@ -79,8 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     login.add_argument(
         "--timeout",
-        type=float,
-        default=600.0,
+        default="600",
         metavar="SECONDS",
         help="how long to wait for the approval (default: 600)",
     )
@@ -159,12 +158,11 @@ def _auth(args: argparse.Namespace, **options: Any) -> Any:
 
 
 def _login(args: argparse.Namespace, out: TextIO) -> int:
-    from . import approve_in_browser  # noqa: PLC0415
+    from ._browser import approve_in_browser, timeout_seconds  # noqa: PLC0415
 
     if args.password_stdin and not args.username:
         raise ConfigurationError("--password-stdin needs --username.")
-    if args.timeout <= 0:
-        raise ConfigurationError("--timeout must be a positive number.")
+    timeout = timeout_seconds(_number(args.timeout), "--timeout")
     auth = _auth(args, session="user", username=args.username)
     if not args.force:
         found = _cached_user(auth)
@@ -183,7 +181,7 @@ def _login(args: argparse.Namespace, out: TextIO) -> int:
     else:
         approve = functools.partial(
             approve_in_browser,
-            timeout=args.timeout,
+            timeout=timeout,
             open_browser=not args.no_browser,
         )
         session = _login_by_approval(auth, approve)
@@ -194,6 +192,14 @@ def _login(args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     return 0
+
+
+def _number(text: str) -> float | str:
+    """*text* as a number if it reads as one; else the text, to be refused."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _read_password(args: argparse.Namespace) -> str:
