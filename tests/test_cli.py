@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
+import threading
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +26,7 @@ from tmdb_auth.requests import TMDbAuth
 from tmdb_auth.testing import TMDbServer, click
 
 from .leaks import collect_secrets, find_leaks
-from .person import Screen, answer
+from .person import Screen
 
 
 def login(
@@ -34,6 +36,39 @@ def login(
     return main(
         ["login", "--username", server.username, "--password-stdin", *args]
     )
+
+
+class Keyboard:
+    """Standard input as a pipe: Enter is pressed by writing a newline."""
+
+    def __init__(self) -> None:
+        read, self._write = os.pipe()
+        self.stdin = os.fdopen(read, "r")
+
+    def after(self, screen: Screen, button: str) -> threading.Thread:
+        """In the background: the URL shown, click *button*, press Enter."""
+
+        def run() -> None:
+            assert screen.shown.wait(30)
+            click(screen.url, button)
+            os.write(self._write, b"\n")
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+    def close(self) -> None:
+        os.close(self._write)
+        self.stdin.close()
+
+
+@pytest.fixture
+def keyboard(monkeypatch: pytest.MonkeyPatch) -> Iterator[Keyboard]:
+    """A keyboard on standard input."""
+    keys = Keyboard()
+    monkeypatch.setattr("sys.stdin", keys.stdin)
+    yield keys
+    keys.close()
 
 
 def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
@@ -154,37 +189,58 @@ class TestLogin:
         assert "username and password" in err
         assert "not-the-password" not in err
 
-    def test_by_browser(
+    def test_no_browser(
         self,
         env: TMDbServer,
+        keyboard: Keyboard,
         monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
-        """Without --username, the approval URL is shown and approved."""
+        """--no-browser: TMDb's URL as it is; approve, press Enter, logged in."""
         screen = Screen()
         monkeypatch.setattr("sys.stderr", screen)
-        person = answer(screen, "allow")
+        person = keyboard.after(screen, "allow")
 
         code = main(["login", "--no-browser"])
 
         person.join(10)
         assert 0 == code
         assert screen.url.startswith(env.url + "/authenticate/")
+        assert "redirect_to" not in screen.url
         assert f"Logged in as {env.username}" in capsys.readouterr().out
 
-    def test_browser_denied(
-        self, env: TMDbServer, monkeypatch: pytest.MonkeyPatch
+    def test_no_browser_denied(
+        self,
+        env: TMDbServer,
+        keyboard: Keyboard,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        """Deny on the approval page: exit 1."""
+        """Deny on the approval page, then Enter: exit 1, not approved."""
         screen = Screen()
         monkeypatch.setattr("sys.stderr", screen)
-        person = answer(screen, "deny")
+        person = keyboard.after(screen, "deny")
 
         code = main(["login", "--no-browser"])
 
         person.join(10)
         assert 1 == code
-        assert "denied" in screen.getvalue()
+        assert "not approved" in screen.getvalue()
+        assert {"guest": 0, "user": 0} == env.sessions_created
+
+    def test_no_browser_without_input(
+        self,
+        env: TMDbServer,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """--no-browser with standard input closed: exit 2, one line, no wait."""
+        monkeypatch.setattr("sys.stdin", io.StringIO(""))
+
+        assert 2 == main(["login", "--no-browser"])
+
+        err = capsys.readouterr().err
+        assert "Standard input ended before Enter" in err.splitlines()[-1]
+        assert 0 == env.count("/3/authentication/session/new")
 
 
 class TestGuest:

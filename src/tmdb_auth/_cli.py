@@ -75,7 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     login.add_argument(
         "--no-browser",
         action="store_true",
-        help="only print the approval URL; do not open a browser",
+        help="for a remote shell: print the approval URL to open on any "
+        "device, then wait for Enter (chosen by itself when no browser can "
+        "be opened here)",
     )
     login.add_argument(
         "--timeout",
@@ -158,7 +160,7 @@ def _auth(args: argparse.Namespace, **options: Any) -> Any:
 
 
 def _login(args: argparse.Namespace, out: TextIO) -> int:
-    from ._browser import approve_in_browser, timeout_seconds  # noqa: PLC0415
+    from ._browser import timeout_seconds  # noqa: PLC0415
 
     if args.password_stdin and not args.username:
         raise ConfigurationError("--password-stdin needs --username.")
@@ -179,11 +181,7 @@ def _login(args: argparse.Namespace, out: TextIO) -> int:
         password = _read_password(args)
         session = _login_with_password(auth, args.username, password)
     else:
-        approve = functools.partial(
-            approve_in_browser,
-            timeout=timeout,
-            open_browser=not args.no_browser,
-        )
+        approve = _approver(timeout, browser=not args.no_browser)
         session = _login_by_approval(auth, approve)
     where = _store_location(auth) or "memory"
     print(
@@ -192,6 +190,39 @@ def _login(args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     return 0
+
+
+def _approver(timeout: float, *, browser: bool) -> Callable[[str], None]:
+    """
+    How the user approves: in a browser here, or on any device.
+
+    In a browser on this machine when one can be opened (`webbrowser`'s own
+    answer: ``BROWSER``, a display, a terminal browser); else, and with
+    ``--no-browser``, the URL is shown to open anywhere and Enter pressed
+    here, which also works over SSH.
+    """
+    from ._browser import approve_in_browser, approve_in_terminal  # noqa: PLC0415
+
+    if browser:
+        import webbrowser  # noqa: PLC0415 -- only a login opens a browser
+
+        try:
+            webbrowser.get()
+        except webbrowser.Error:
+            pass
+        else:
+            return functools.partial(approve_in_browser, timeout=timeout)
+
+        def noted(url: str) -> None:
+            print(
+                "No browser can be opened here; approve on any device "
+                "instead.",
+                file=sys.stderr,
+            )
+            approve_in_terminal(url, timeout=timeout)
+
+        return noted
+    return functools.partial(approve_in_terminal, timeout=timeout)
 
 
 def _number(text: str) -> float | str:
