@@ -71,6 +71,19 @@ def keyboard(monkeypatch: pytest.MonkeyPatch) -> Iterator[Keyboard]:
     keys.close()
 
 
+@pytest.fixture
+def two(
+    env: TMDbServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> TMDbServer:
+    """The server, with a user and a guest session cached (output cleared)."""
+    login(env, monkeypatch)
+    main(["guest"])
+    capsys.readouterr()
+    return env
+
+
 def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
     err = capsys.readouterr().err
     assert 1 == len(err.strip().splitlines()), err
@@ -265,16 +278,9 @@ class TestStatus:
         assert "tmdb-auth login" in capsys.readouterr().out
 
     def test_table(
-        self,
-        env: TMDbServer,
-        monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str],
+        self, two: TMDbServer, capsys: pytest.CaptureFixture[str]
     ) -> None:
         """One row per session; ids masked."""
-        login(env, monkeypatch)
-        main(["guest"])
-        capsys.readouterr()
-
         assert 0 == main(["status"])
         out = capsys.readouterr().out
         assert [
@@ -288,7 +294,7 @@ class TestStatus:
         ] == out.splitlines()[1].split()
         rows = out.splitlines()[2:]
         assert ["guest", "user"] == sorted(r.split()[0] for r in rows)
-        assert [] == find_leaks([out], collect_secrets(env))
+        assert [] == find_leaks([out], collect_secrets(two))
 
     def test_json(
         self,
@@ -355,21 +361,49 @@ class TestLogout:
         assert 0 == env.count()
 
     def test_all(
-        self,
-        env: TMDbServer,
-        monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str],
+        self, two: TMDbServer, capsys: pytest.CaptureFixture[str]
     ) -> None:
         """--all drops every session of this key and origin."""
-        login(env, monkeypatch)
-        main(["guest"])
-        capsys.readouterr()
-
         assert 0 == main(["logout", "--all"])
         out = capsys.readouterr().out
         assert 2 == len(out.splitlines())
         main(["status"])
         assert "No cached sessions" in capsys.readouterr().out
+
+    def test_all_says_what(
+        self, two: TMDbServer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--all names the user, and says a guest session is only forgotten."""
+        main(["logout", "--all"])
+
+        lines = sorted(capsys.readouterr().out.splitlines())
+        assert lines[0].startswith("Forgot guest session …")
+        assert "TMDb cannot delete guest sessions, it expires 20" in lines[0]
+        assert lines[1].startswith(
+            f"Logged out {two.username} (user session …"
+        )
+        assert lines[1].endswith("deleted at TMDb and in the cache.")
+        assert 1 == two.count("/3/authentication/session", method="DELETE")
+
+    def test_unknown_user(
+        self,
+        env: TMDbServer,
+        keyboard: Keyboard,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """A session whose user TMDb did not name: 'an unknown user'."""
+        env.fail_next("/3/account", status=500)
+        monkeypatch.setattr("sys.stderr", screen := Screen())
+        person = keyboard.after(screen, "allow")
+        assert 0 == main(["login", "--no-browser"])
+        person.join(10)
+
+        assert 0 == main(["logout"])
+
+        out = capsys.readouterr().out
+        assert "Logged in as an unknown user." in out
+        assert "Logged out an unknown user (user session …" in out
 
 
 #: A username that would clear the screen, retitle the window and ring.

@@ -305,14 +305,25 @@ def _logout(args: argparse.Namespace, out: TextIO) -> int:
         print("No cached session to log out.", file=out)
         return 0
     for session in targets:
-        deleted = _delete(auth, session)
-        said = "deleted at TMDb" if deleted else "dropped from the cache"
-        print(
-            f"Logged out {_who(session)} ({_shown(session.kind)} session "
-            f"{_id(session.id)}): {said}.",
-            file=out,
-        )
+        print(_logged_out(session, deleted=_delete(auth, session)), file=out)
     return 0
+
+
+def _logged_out(session: Any, *, deleted: bool) -> str:
+    """What logging *session* out did, in a sentence."""
+    if session.kind == "guest":
+        return (
+            f"Forgot guest session {_id(session.id)} here: TMDb cannot "
+            f"delete guest sessions, it expires {_when(session.expires_at)}."
+        )
+    said = (
+        "deleted at TMDb and in the cache"
+        if deleted
+        else "TMDb no longer knew it; dropped from the cache"
+    )
+    return (
+        f"Logged out {_who(session)} (user session {_id(session.id)}): {said}."
+    )
 
 
 def _serve(args: argparse.Namespace, out: TextIO) -> int:
@@ -432,9 +443,10 @@ def _id(secret: object) -> str:
 
 
 def _who(session: Any) -> str:
+    """The user of a session, by name; TMDb does not always say it."""
     if session.username:
         return _shown(session.username)
-    return "the approving user"
+    return "an unknown user"
 
 
 def _shown(value: object) -> str:
