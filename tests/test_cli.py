@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tmdb_auth import ConfigurationError
 from tmdb_auth._cli import main
 from tmdb_auth.requests import TMDbAuth
 from tmdb_auth.testing import TMDbServer, click
@@ -316,23 +317,81 @@ class TestStatus:
         )
         assert row["id"].startswith("…")
 
+    @pytest.mark.parametrize("name", ["--cache", "--cache-dir"])
     @pytest.mark.parametrize("before", [True, False])
-    def test_cache_dir_anywhere(
+    def test_cache_anywhere(
         self,
+        name: str,
         before: bool,
         env: TMDbServer,
         tmp_path: Path,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
-        """--cache-dir works before or after the command."""
-        option = ["--cache-dir", str(tmp_path / "elsewhere")]
+        """--cache (alias --cache-dir) works before or after the command."""
+        option = [name, str(tmp_path / "elsewhere")]
         main([*option, "guest"] if before else ["guest", *option])
         capsys.readouterr()
 
         main(["status", *option])
 
-        assert "guest" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert f"Cache: {tmp_path / 'elsewhere'}\n" in out
+        assert "guest" in out
         assert (tmp_path / "elsewhere" / "cache.db").exists()
+
+
+class TestCache:
+    @pytest.fixture(autouse=True)
+    def _in_tmp(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Whatever a store spec makes on disk lands in tmp_path."""
+        monkeypatch.chdir(tmp_path)
+
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            ["guest"],
+            ["status"],
+            ["logout"],
+            ["login", "--username", "ann", "--password-stdin"],
+        ],
+        ids=lambda argv: argv[0],
+    )
+    def test_refused_by_the_library(
+        self,
+        argv: list[str],
+        env: TMDbServer,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """A store the library refuses: exit 2, its one line, no call."""
+        assert 2 == main(["--cache", " padded", *argv])
+
+        assert "cache=" in one_error_line(capsys)
+        assert 0 == env.count()
+        assert [] == list(tmp_path.iterdir())
+
+    def test_url_is_the_librarys_to_read(
+        self, env: TMDbServer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--cache URL does what TMDbAuth(cache=URL) does; its password never shows."""
+        url = "redis://tmdb:pa55word@127.0.0.1:9/0"
+        try:
+            TMDbAuth(cache=url)
+        except ConfigurationError as exc:
+            expected: tuple[int, str | None] = (2, f"tmdb-auth: {exc}")
+        else:
+            expected = (0, None)
+
+        for command in ("guest", "status"):
+            code = main(["--cache", url, command])
+            out, err = capsys.readouterr()
+
+            assert expected[0] == code, err
+            if code:
+                assert [expected[1]] == err.splitlines()
+            assert "pa55word" not in out + err
+        if not code:
+            assert "Cache: redis://tmdb:***@127.0.0.1:9/0\n" in out
 
 
 class TestLogout:

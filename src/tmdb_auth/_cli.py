@@ -28,7 +28,7 @@ PROG = "tmdb-auth"
 
 
 def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
-    """--api-url and --cache-dir, accepted before or after the command."""
+    """--api-url and --cache, accepted before or after the command."""
     default = None if top else argparse.SUPPRESS
     parser.add_argument(
         "--api-url",
@@ -37,11 +37,14 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
         help="the API origin (default: $TMDB_API_URL, else TMDb's)",
     )
     parser.add_argument(
+        "--cache",
         "--cache-dir",
-        metavar="DIR",
+        dest="cache",
+        metavar="STORE",
         default=default,
-        help="the session cache (default: $TMDB_AUTH_CACHE_DIR, else the "
-        "user cache directory)",
+        help="the session store: a directory, or a redis:// or rediss:// "
+        "URL (default: $TMDB_AUTH_CACHE_URL, else $TMDB_AUTH_CACHE_DIR, "
+        "else the user cache directory)",
     )
 
 
@@ -154,8 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _auth(args: argparse.Namespace, **options: Any) -> Any:
     from .requests import TMDbAuth  # noqa: PLC0415 -- keep --help fast
 
-    if args.cache_dir is not None:
-        options["cache"] = args.cache_dir
+    if args.cache is not None:
+        options["cache"] = args.cache
     return TMDbAuth(api_url=args.api_url, **options)
 
 
@@ -183,10 +186,9 @@ def _login(args: argparse.Namespace, out: TextIO) -> int:
     else:
         approve = _approver(timeout, browser=not args.no_browser)
         session = _login_by_approval(auth, approve)
-    where = _store_location(auth) or "memory"
     print(
         f"Logged in as {_who(session)}. Session {_id(session.id)} "
-        f"is cached in {_shown(where)}.",
+        f"is cached in {_shown(_place(_store_location(auth)))}.",
         file=out,
     )
     return 0
@@ -258,7 +260,8 @@ def _guest(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _status(args: argparse.Namespace, out: TextIO) -> int:
-    directory, records = _cached_records(args.cache_dir)
+    location, records = _cached_records(args.cache)
+    where = _place(location)
     rows = [
         {
             "kind": record.get("kind"),
@@ -273,10 +276,10 @@ def _status(args: argparse.Namespace, out: TextIO) -> int:
     ]
     rows.sort(key=lambda r: (str(r["origin"]), str(r["kind"]), r["created"]))
     if args.json:
-        json.dump({"cache": directory, "sessions": rows}, out, indent=2)
+        json.dump({"cache": where, "sessions": rows}, out, indent=2)
         out.write("\n")
         return 0
-    print(f"Cache: {_shown(directory)}", file=out)
+    print(f"Cache: {_shown(where)}", file=out)
     if not rows:
         print("No cached sessions. Make one with 'tmdb-auth login'.", file=out)
         return 0
@@ -419,13 +422,20 @@ def _store_location(auth: Any) -> str | None:
     return auth._sessions.store.location  # type: ignore[no-any-return]  # noqa: SLF001
 
 
-def _cached_records(spec: str | None) -> tuple[str, list[dict[str, Any]]]:
-    """The store at *spec* (default: the user's) and every session in it."""
-    from ._config import default_cache_dir  # noqa: PLC0415
+def _cached_records(
+    spec: str | None,
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """
+    Where the store of *spec* is, and every session record in it.
+
+    *spec* is read as ``TMDbAuth(cache=…)`` reads it (None: the default,
+    from the environment); no API key is needed.
+    """
+    from ._config import _cache_spec  # noqa: PLC0415
     from ._store import Store  # noqa: PLC0415
 
-    directory = spec or default_cache_dir()
-    return directory, [record for _, record in Store(directory).records()]
+    store = Store(_cache_spec(... if spec is None else spec))
+    return store.location, [record for _, record in store.records()]
 
 
 # -- formatting --------------------------------------------------------
@@ -435,6 +445,22 @@ def _mask(secret: object) -> str:
     from ._config import mask  # noqa: PLC0415
 
     return mask(secret if isinstance(secret, str) else None)
+
+
+def _place(location: str | None) -> str:
+    """Where sessions are kept, for a line of text: no URL's password."""
+    if location is None:
+        return "memory"
+    if "://" not in location:
+        return location
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    parts = urlsplit(location)
+    if parts.password is None:
+        return location
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
 
 
 def _id(secret: object) -> str:
