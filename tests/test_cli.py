@@ -532,6 +532,61 @@ class TestTerminalSafety:
         assert "Invalid\\x1b[2J\\nkey\\x07" in err
 
 
+#: What each command may not import: the cost of start-up is imports.
+NOT_NEEDED = {
+    "--help": {
+        "datetime",
+        "diskcache",
+        "getpass",
+        "http.server",
+        "httpx",
+        "json",
+        "requests",
+        "shutil",
+        "sqlite3",
+        "tmdb_auth._config",
+        "tmdb_auth._store",
+        "urllib.parse",
+        "webbrowser",
+    },
+    "status": {
+        "getpass",
+        "http.server",
+        "httpx",
+        "requests",
+        "tmdb_auth._browser",
+        "webbrowser",
+    },
+}
+
+
+class TestStartUp:
+    @pytest.mark.parametrize("command", sorted(NOT_NEEDED))
+    def test_imports_only_what_it_needs(
+        self, command: str, env: TMDbServer
+    ) -> None:
+        """A command imports what it uses, and nothing more."""
+        code = (
+            "import sys\n"
+            "from tmdb_auth._cli import main\n"
+            f"code = main([{command!r}])\n"
+            "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
+            "sys.exit(code)\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+            timeout=60,
+            check=True,
+        )
+
+        loaded = set(done.stderr.splitlines())
+        assert "tmdb_auth._cli" in loaded
+        assert set() == NOT_NEEDED[command] & loaded
+
+
 class TestDemoAndServe:
     def test_demo(self, capsys: pytest.CaptureFixture[str]) -> None:
         """The demo tells the whole story and exits 0."""

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import argparse
 import functools
-import getpass
-import json
+import os
 import sys
 import time
 
-from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
-from typing import Any, TextIO
-
 from .exceptions import ConfigurationError, TMDbAuthError
 
+
+# typing costs a third of the start-up of `tmdb-auth --help`; the names are
+# only needed by the type checkers, which treat TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any, TextIO
 
 __all__ = ["main"]
 
@@ -48,18 +50,48 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
+class _Formatter(argparse.HelpFormatter):
+    """
+    argparse's help layout, with the terminal's width found without shutil.
+
+    argparse imports `shutil` (and with it bz2, lzma and fnmatch) for
+    ``shutil.get_terminal_size``, and asks again for every argument: a
+    tenth of the command's start-up. The width is read the same way.
+    """
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_columns() - 2)
+
+
+def _columns() -> int:
+    """The terminal's width as `shutil.get_terminal_size` finds it."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Authenticate to The Movie Database (TMDb) API. The API "
         "key comes from $TMDB_API_KEY (or $TMDB_READ_ACCESS_TOKEN).",
+        formatter_class=_Formatter,
     )
     _global_options(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
     def command(name: str, text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=text, description=text)
+        sub = commands.add_parser(
+            name, help=text, description=text, formatter_class=_Formatter
+        )
         _global_options(sub, top=False)
         return sub
 
@@ -243,6 +275,8 @@ def _read_password(args: argparse.Namespace) -> str:
             raise ConfigurationError(
                 "No terminal to ask for the password: use --password-stdin."
             )
+        import getpass  # noqa: PLC0415
+
         password = getpass.getpass(f"TMDb password for {args.username}: ")
     if not password:
         raise ConfigurationError("The password is empty.")
@@ -276,6 +310,8 @@ def _status(args: argparse.Namespace, out: TextIO) -> int:
     ]
     rows.sort(key=lambda r: (str(r["origin"]), str(r["kind"]), r["created"]))
     if args.json:
+        import json  # noqa: PLC0415
+
         json.dump({"cache": where, "sessions": rows}, out, indent=2)
         out.write("\n")
         return 0
@@ -494,8 +530,10 @@ def _shown(value: object) -> str:
 def _when(epoch: object) -> str:
     if not isinstance(epoch, (int, float)) or not epoch:
         return "never"
-    moment = datetime.fromtimestamp(epoch, tz=timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
+    except (OverflowError, OSError, ValueError):
+        return "never"
 
 
 if __name__ == "__main__":  # pragma: no cover
