@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import socket
 import threading
 
@@ -12,7 +13,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tmdb_auth import ApprovalDenied, ApprovalTimeout, approve_in_browser
+from tmdb_auth import (
+    ApprovalDenied,
+    ApprovalTimeout,
+    ConfigurationError,
+    approve_in_browser,
+)
 from tmdb_auth.requests import TMDbAuth
 from tmdb_auth.testing import TMDbServer, click
 
@@ -144,10 +150,56 @@ class TestApproveInBrowser:
         assert (200, server.username) == (r.status_code, r.json()["username"])
         assert {"guest": 0, "user": 1} == server.sessions_created
 
+    def test_control_characters_in_the_url(self) -> None:
+        """A URL from TMDb with control characters is shown percent-encoded."""
+        url = "https://tmdb.example/\x1b]0;owned\x07\x1b[2J/authenticate/abc1"
+        screen = Screen()
+
+        with pytest.raises(ApprovalTimeout):
+            approve_in_browser(
+                url, open_browser=False, out=screen, timeout=0.1
+            )
+
+        assert screen.url.startswith(
+            "https://tmdb.example/%1B]0;owned%07%1B[2J/authenticate/abc1?"
+        )
+        assert "\x1b" not in screen.getvalue()
+        assert "\x07" not in screen.getvalue()
+
+    @pytest.mark.timeout(10)
+    @pytest.mark.parametrize(
+        "timeout",
+        [math.nan, math.inf, -math.inf, -1, 0, True, "10", None, 10j],
+        ids=repr,
+    )
+    def test_bad_timeout(self, server: TMDbServer, timeout: object) -> None:
+        """A timeout that is no deadline is refused at the call, before the wait."""
+        _, url = new_token(server)
+        screen = Screen()
+
+        with pytest.raises(ConfigurationError, match=r"timeout=\) must be"):
+            approve_in_browser(
+                url,
+                open_browser=False,
+                out=screen,
+                timeout=timeout,  # type: ignore[arg-type]
+            )
+
+        assert "" == screen.getvalue()
+
+    def test_long_timeout_is_capped(self, server: TMDbServer) -> None:
+        """A timeout past the token's life is accepted (and capped)."""
+        _, url = new_token(server)
+        screen = Screen()
+        person = answer(screen, "allow")
+
+        approve_in_browser(url, open_browser=False, out=screen, timeout=1e300)
+
+        person.join(10)
+        assert screen.url
+
     def test_not_an_approval_url(self) -> None:
         """A URL without a token is refused before anything starts."""
-        from tmdb_auth import ConfigurationError
-
         with pytest.raises(ConfigurationError):
             approve_in_browser(
                 "https://www.themoviedb.org/authenticate/", out=Screen()

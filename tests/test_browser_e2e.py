@@ -4,7 +4,10 @@
 The command runs as a subprocess against the stand-in server; Chromium
 (driven by Selenium and Debian's chromedriver) opens the approval URL the
 command prints, presses a button and follows the redirect back to the
-command's loopback listener.
+command's loopback listener. The command's own ``BROWSER`` is ``true``, a
+browser that opens nothing: the person's browser is Chromium. With
+``--no-browser`` there is no redirect: the person approves on TMDb's page,
+then presses Enter in the command.
 
 CI installs ``chromium`` and ``chromium-driver`` (see ``.ci/run``), and there
 (``CI`` set) a missing browser fails the test. Elsewhere, a machine without
@@ -18,6 +21,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -37,8 +41,9 @@ pytestmark = pytest.mark.skipif(SKIP, reason="TMDB_AUTH_SKIP_BROWSER is set")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-PROMPT = "To let tmdb-auth use your TMDb account, approve it here:"
+PROMPT = "To let tmdb-auth use your TMDb account,"
 CALLBACK = re.compile(r"^http://127\.0\.0\.1:\d+/tmdb-auth/callback\?")
+LANDING = re.compile(r"/authenticate/\w+/allow$")
 WAIT = 15.0  # seconds, for any one step; a run takes a few seconds
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -109,7 +114,7 @@ def cli(*args: str, **kwargs: Any) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=dict(os.environ),
+        env=dict(os.environ, BROWSER=shutil.which("true") or "true"),
         **kwargs,
     )
 
@@ -120,7 +125,7 @@ def approval_url(login: subprocess.Popen[str]) -> tuple[str, list[str]]:
     lines: list[str] = []
     for line in login.stderr:
         lines.append(line)
-        if len(lines) >= 2 and lines[-2].strip() == PROMPT:
+        if len(lines) >= 2 and lines[-2].startswith(PROMPT):
             return line.strip(), lines
     login.kill()
     out, _ = login.communicate()
@@ -128,10 +133,17 @@ def approval_url(login: subprocess.Popen[str]) -> tuple[str, list[str]]:
 
 
 def press(
-    driver: Any, url: str, button: str, screenshot: Path
+    driver: Any,
+    url: str,
+    button: str,
+    screenshot: Path,
+    landing: re.Pattern[str] = CALLBACK,
 ) -> tuple[str, str]:
     """
     Open *url*, screenshot it, press *button*; the landing URL and h1.
+
+    The press has landed when the URL matches *landing*: the command's
+    listener by default.
 
     The landing page (the command's listener) goes to ``landing.png`` next
     to *screenshot*, for a look when a run fails.
@@ -146,7 +158,7 @@ def press(
     assert "Approve access" in driver.title
     assert driver.save_screenshot(str(screenshot))
     driver.find_element(By.ID, button).click()
-    wait.until(lambda d: CALLBACK.match(d.current_url))
+    wait.until(lambda d: landing.search(d.current_url))
     heading = wait.until(
         ec.visibility_of_element_located((By.TAG_NAME, "h1"))
     ).text
@@ -172,7 +184,7 @@ def status(cache: str) -> dict[str, Any]:
 def test_approve(env: TMDbServer, browser: Any, tmp_path: Path) -> None:
     """Approve in Chromium: the command logs in and caches the session."""
     # The with-block closes the pipes and waits, however the test ends.
-    with cli("login", "--no-browser") as login:
+    with cli("login") as login:
         try:
             url, _ = approval_url(login)
             assert url.startswith(f"{env.url}/authenticate/")
@@ -204,7 +216,7 @@ def test_approve(env: TMDbServer, browser: Any, tmp_path: Path) -> None:
 
 def test_deny(env: TMDbServer, browser: Any, tmp_path: Path) -> None:
     """Deny in Chromium: exit 1, one line on stderr, nothing cached."""
-    with cli("login", "--no-browser") as login:
+    with cli("login") as login:
         try:
             url, shown = approval_url(login)
             landed, heading = press(
@@ -223,3 +235,25 @@ def test_deny(env: TMDbServer, browser: Any, tmp_path: Path) -> None:
     ), shown
     assert [] == status(os.environ["TMDB_AUTH_CACHE_DIR"])["sessions"]
     assert {"guest": 0, "user": 0} == env.sessions_created
+
+
+def test_approve_on_another_device(
+    env: TMDbServer, browser: Any, tmp_path: Path
+) -> None:
+    """--no-browser: approve on TMDb's own page, press Enter, logged in."""
+    with cli("login", "--no-browser", stdin=subprocess.PIPE) as login:
+        try:
+            url, _ = approval_url(login)
+            landed, heading = press(
+                browser, url, "allow", tmp_path / "page.png", LANDING
+            )
+            out, err = login.communicate("\n", timeout=WAIT)
+        finally:
+            login.kill()
+
+    assert "redirect_to" not in url
+    assert "Approved" == heading, landed
+    assert 0 == login.returncode, err
+    assert out.startswith(f"Logged in as {env.username}. Session …")
+    (session,) = status(os.environ["TMDB_AUTH_CACHE_DIR"])["sessions"]
+    assert ("user", env.username) == (session["kind"], session["username"])

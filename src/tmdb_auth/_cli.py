@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import argparse
 import functools
-import getpass
-import json
+import os
 import sys
 import time
 
-from collections.abc import Sequence
-from datetime import datetime, timezone
-from typing import Any, TextIO
-
 from .exceptions import ConfigurationError, TMDbAuthError
 
+
+# typing costs a third of the start-up of `tmdb-auth --help`; the names are
+# only needed by the type checkers, which treat TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any, TextIO
 
 __all__ = ["main"]
 
@@ -28,7 +30,7 @@ PROG = "tmdb-auth"
 
 
 def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
-    """--api-url and --cache-dir, accepted before or after the command."""
+    """--api-url and --cache, accepted before or after the command."""
     default = None if top else argparse.SUPPRESS
     parser.add_argument(
         "--api-url",
@@ -37,12 +39,42 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
         help="the API origin (default: $TMDB_API_URL, else TMDb's)",
     )
     parser.add_argument(
+        "--cache",
         "--cache-dir",
-        metavar="DIR",
+        dest="cache",
+        metavar="STORE",
         default=default,
-        help="the session cache (default: $TMDB_AUTH_CACHE_DIR, else the "
-        "user cache directory)",
+        help="the session store: a directory, or a redis:// or rediss:// "
+        "URL (default: $TMDB_AUTH_CACHE_URL, else $TMDB_AUTH_CACHE_DIR, "
+        "else the user cache directory)",
     )
+
+
+class _Formatter(argparse.HelpFormatter):
+    """
+    argparse's help layout, with the terminal's width found without shutil.
+
+    argparse imports `shutil` (and with it bz2, lzma and fnmatch) for
+    ``shutil.get_terminal_size``, and asks again for every argument: a
+    tenth of the command's start-up. The width is read the same way.
+    """
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_columns() - 2)
+
+
+def _columns() -> int:
+    """The terminal's width as `shutil.get_terminal_size` finds it."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,13 +82,16 @@ def _parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Authenticate to The Movie Database (TMDb) API. The API "
         "key comes from $TMDB_API_KEY (or $TMDB_READ_ACCESS_TOKEN).",
+        formatter_class=_Formatter,
     )
     _global_options(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
     def command(name: str, text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=text, description=text)
+        sub = commands.add_parser(
+            name, help=text, description=text, formatter_class=_Formatter
+        )
         _global_options(sub, top=False)
         return sub
 
@@ -75,12 +110,13 @@ def _parser() -> argparse.ArgumentParser:
     login.add_argument(
         "--no-browser",
         action="store_true",
-        help="only print the approval URL; do not open a browser",
+        help="for a remote shell: print the approval URL to open on any "
+        "device, then wait for Enter (chosen by itself when no browser can "
+        "be opened here)",
     )
     login.add_argument(
         "--timeout",
-        type=float,
-        default=600.0,
+        default="600",
         metavar="SECONDS",
         help="how long to wait for the approval (default: 600)",
     )
@@ -140,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args, sys.stdout)
     except TMDbAuthError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        print(f"{PROG}: {_shown(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -153,48 +189,82 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _auth(args: argparse.Namespace, **options: Any) -> Any:
     from .requests import TMDbAuth  # noqa: PLC0415 -- keep --help fast
 
-    if args.cache_dir is not None:
-        options["cache"] = args.cache_dir
+    if args.cache is not None:
+        options["cache"] = args.cache
     return TMDbAuth(api_url=args.api_url, **options)
 
 
 def _login(args: argparse.Namespace, out: TextIO) -> int:
-    from . import approve_in_browser  # noqa: PLC0415
+    from ._browser import timeout_seconds  # noqa: PLC0415
 
     if args.password_stdin and not args.username:
         raise ConfigurationError("--password-stdin needs --username.")
-    if args.timeout <= 0:
-        raise ConfigurationError("--timeout must be a positive number.")
+    timeout = timeout_seconds(_number(args.timeout), "--timeout")
     auth = _auth(args, session="user", username=args.username)
-    sessions = auth._sessions  # noqa: SLF001 -- the CLI is part of the package
     if not args.force:
-        found = sessions.user_session()
+        found = _cached_user(auth)
         if found is not None and (
             args.username is None or found.username == args.username
         ):
             print(
                 f"Already logged in as {_who(found)} (session "
-                f"{_mask(found.id)}); use --force for a new session.",
+                f"{_id(found.id)}); use --force for a new session.",
                 file=out,
             )
             return 0
     if args.username:
         password = _read_password(args)
-        session = auth._run(sessions.login(args.username, password))  # noqa: SLF001
+        session = _login_with_password(auth, args.username, password)
     else:
-        approve = functools.partial(
-            approve_in_browser,
-            timeout=args.timeout,
-            open_browser=not args.no_browser,
-        )
-        session = auth._run(sessions.approve(approve))  # noqa: SLF001
-    where = sessions.store.location or "memory"
+        approve = _approver(timeout, browser=not args.no_browser)
+        session = _login_by_approval(auth, approve)
     print(
-        f"Logged in as {_who(session)}. Session {_mask(session.id)} is cached "
-        f"in {where}.",
+        f"Logged in as {_who(session)}. Session {_id(session.id)} "
+        f"is cached in {_shown(_place(_store_location(auth)))}.",
         file=out,
     )
     return 0
+
+
+def _approver(timeout: float, *, browser: bool) -> Callable[[str], None]:
+    """
+    How the user approves: in a browser here, or on any device.
+
+    In a browser on this machine when one can be opened (`webbrowser`'s own
+    answer: ``BROWSER``, a display, a terminal browser); else, and with
+    ``--no-browser``, the URL is shown to open anywhere and Enter pressed
+    here, which also works over SSH.
+    """
+    from ._browser import approve_in_browser, approve_in_terminal  # noqa: PLC0415
+
+    if browser:
+        import webbrowser  # noqa: PLC0415 -- only a login opens a browser
+
+        try:
+            webbrowser.get()
+        except webbrowser.Error:
+            pass
+        else:
+            return functools.partial(approve_in_browser, timeout=timeout)
+
+        def noted(url: str) -> None:
+            print(
+                "No browser can be opened here; approve on any device "
+                "instead.",
+                file=sys.stderr,
+            )
+            approve_in_terminal(url, timeout=timeout)
+
+        return noted
+    return functools.partial(approve_in_terminal, timeout=timeout)
+
+
+def _number(text: str) -> float | str:
+    """*text* as a number if it reads as one; else the text, to be refused."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -205,6 +275,8 @@ def _read_password(args: argparse.Namespace) -> str:
             raise ConfigurationError(
                 "No terminal to ask for the password: use --password-stdin."
             )
+        import getpass  # noqa: PLC0415
+
         password = getpass.getpass(f"TMDb password for {args.username}: ")
     if not password:
         raise ConfigurationError("The password is empty.")
@@ -212,13 +284,9 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def _guest(args: argparse.Namespace, out: TextIO) -> int:
-    from ._routes import Need  # noqa: PLC0415
-
-    auth = _auth(args, session="guest")
-    sessions = auth._sessions  # noqa: SLF001
-    session = auth._run(sessions.acquire(Need.GUEST_OK))  # noqa: SLF001
+    session = _guest_session(_auth(args, session="guest"))
     print(
-        f"Guest session {_mask(session.id)}, expires "
+        f"Guest session {_id(session.id)}, expires "
         f"{_when(session.expires_at)}.",
         file=out,
     )
@@ -226,34 +294,33 @@ def _guest(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _status(args: argparse.Namespace, out: TextIO) -> int:
-    from ._config import default_cache_dir  # noqa: PLC0415
-    from ._store import Store  # noqa: PLC0415
-
-    directory = args.cache_dir or default_cache_dir()
-    rows = []
-    for _, record in Store(directory).records():
-        rows.append(
-            {
-                "kind": record.get("kind"),
-                "username": record.get("username"),
-                "app": record.get("app"),
-                "origin": record.get("origin"),
-                "created": _when(record.get("created_at")),
-                "expires": _when(record.get("expires_at")),
-                "id": _mask(record.get("id")),
-            }
-        )
+    location, records = _cached_records(args.cache)
+    where = _place(location)
+    rows = [
+        {
+            "kind": record.get("kind"),
+            "username": record.get("username"),
+            "app": record.get("app"),
+            "origin": record.get("origin"),
+            "created": _when(record.get("created_at")),
+            "expires": _when(record.get("expires_at")),
+            "id": _mask(record.get("id")),
+        }
+        for record in records
+    ]
     rows.sort(key=lambda r: (str(r["origin"]), str(r["kind"]), r["created"]))
     if args.json:
-        json.dump({"cache": directory, "sessions": rows}, out, indent=2)
+        import json  # noqa: PLC0415
+
+        json.dump({"cache": where, "sessions": rows}, out, indent=2)
         out.write("\n")
         return 0
-    print(f"Cache: {directory}", file=out)
+    print(f"Cache: {_shown(where)}", file=out)
     if not rows:
         print("No cached sessions. Make one with 'tmdb-auth login'.", file=out)
         return 0
     columns = ["kind", "username", "app", "origin", "created", "expires", "id"]
-    table = [[str(r[c] or "-") for c in columns] for r in rows]
+    table = [[_shown(r[c] or "-") for c in columns] for r in rows]
     widths = [
         max(len(c), *(len(row[i]) for row in table))
         for i, c in enumerate(columns)
@@ -267,36 +334,35 @@ def _status(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _logout(args: argparse.Namespace, out: TextIO) -> int:
-    from ._sessions import _session_of  # noqa: PLC0415
-
     auth = _auth(args, session="user", username=args.username)
-    sessions = auth._sessions  # noqa: SLF001
-    targets = []
     if args.all:
-        app = auth.settings.credential.fingerprint
-        for _, record in sessions.store.records():
-            if record.get("app") == app and record.get("origin") == (
-                sessions.origin
-            ):
-                found = _session_of(record)
-                if found is not None:
-                    targets.append(found)
+        targets = _cached_sessions(auth)
     else:
-        found = sessions.user_session()
-        if found is not None:
-            targets.append(found)
+        found = _cached_user(auth)
+        targets = [] if found is None else [found]
     if not targets:
         print("No cached session to log out.", file=out)
         return 0
     for session in targets:
-        deleted = auth._run(sessions.logout(session))  # noqa: SLF001
-        said = "deleted at TMDb" if deleted else "dropped from the cache"
-        print(
-            f"Logged out {_who(session)} ({session.kind} session "
-            f"{_mask(session.id)}): {said}.",
-            file=out,
-        )
+        print(_logged_out(session, deleted=_delete(auth, session)), file=out)
     return 0
+
+
+def _logged_out(session: Any, *, deleted: bool) -> str:
+    """What logging *session* out did, in a sentence."""
+    if session.kind == "guest":
+        return (
+            f"Forgot guest session {_id(session.id)} here: TMDb cannot "
+            f"delete guest sessions, it expires {_when(session.expires_at)}."
+        )
+    said = (
+        "deleted at TMDb and in the cache"
+        if deleted
+        else "TMDb no longer knew it; dropped from the cache"
+    )
+    return (
+        f"Logged out {_who(session)} (user session {_id(session.id)}): {said}."
+    )
 
 
 def _serve(args: argparse.Namespace, out: TextIO) -> int:
@@ -332,6 +398,82 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
     return run(out)
 
 
+# -- the library's internals -------------------------------------------
+#
+# The one place the command reaches into the library's private parts. Each
+# helper stands for one public call of the explicit API (DESIGN §9), which
+# will replace it.
+
+
+def _cached_user(auth: Any) -> Any:
+    """The user session *auth* would use, without making one."""
+    return auth._sessions.user_session()  # noqa: SLF001
+
+
+def _login_with_password(auth: Any, username: str, password: str) -> Any:
+    """A new user session by username and password, cached."""
+    sessions = auth._sessions  # noqa: SLF001
+    return auth._run(sessions.login(username, password))  # noqa: SLF001
+
+
+def _login_by_approval(auth: Any, approve: Callable[[str], object]) -> Any:
+    """A new user session by approval of a request token, cached."""
+    sessions = auth._sessions  # noqa: SLF001
+    return auth._run(sessions.approve(approve))  # noqa: SLF001
+
+
+def _guest_session(auth: Any) -> Any:
+    """The cached guest session, or a new one."""
+    from ._routes import Need  # noqa: PLC0415
+
+    sessions = auth._sessions  # noqa: SLF001
+    return auth._run(sessions.acquire(Need.GUEST_OK))  # noqa: SLF001
+
+
+def _delete(auth: Any, session: Any) -> bool:
+    """Log *session* out at TMDb and in the store; True if TMDb deleted it."""
+    sessions = auth._sessions  # noqa: SLF001
+    return bool(auth._run(sessions.logout(session)))  # noqa: SLF001
+
+
+def _cached_sessions(auth: Any) -> list[Any]:
+    """Every cached session of *auth*'s credential and origin."""
+    from ._sessions import _session_of  # noqa: PLC0415
+
+    sessions = auth._sessions  # noqa: SLF001
+    app = auth.settings.credential.fingerprint
+    found = []
+    for _, record in sessions.store.records():
+        if record.get("app") == app and record.get("origin") == (
+            sessions.origin
+        ):
+            session = _session_of(record)
+            if session is not None:
+                found.append(session)
+    return found
+
+
+def _store_location(auth: Any) -> str | None:
+    """Where *auth* keeps its sessions; None for memory."""
+    return auth._sessions.store.location  # type: ignore[no-any-return]  # noqa: SLF001
+
+
+def _cached_records(
+    spec: str | None,
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """
+    Where the store of *spec* is, and every session record in it.
+
+    *spec* is read as ``TMDbAuth(cache=…)`` reads it (None: the default,
+    from the environment); no API key is needed.
+    """
+    from ._config import _cache_spec  # noqa: PLC0415
+    from ._store import Store  # noqa: PLC0415
+
+    store = Store(_cache_spec(... if spec is None else spec))
+    return store.location, [record for _, record in store.records()]
+
+
 # -- formatting --------------------------------------------------------
 
 
@@ -341,15 +483,57 @@ def _mask(secret: object) -> str:
     return mask(secret if isinstance(secret, str) else None)
 
 
+def _place(location: str | None) -> str:
+    """Where sessions are kept, for a line of text: no URL's password."""
+    if location is None:
+        return "memory"
+    if "://" not in location:
+        return location
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    parts = urlsplit(location)
+    if parts.password is None:
+        return location
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+
+
+def _id(secret: object) -> str:
+    """A session id, masked, for a line of text."""
+    return _shown(_mask(secret))
+
+
 def _who(session: Any) -> str:
-    return session.username or "the approving user"
+    """The user of a session, by name; TMDb does not always say it."""
+    if session.username:
+        return _shown(session.username)
+    return "an unknown user"
+
+
+def _shown(value: object) -> str:
+    """
+    *value* as text that is safe to print on a terminal.
+
+    Usernames, TMDb's messages and store records come from outside: a
+    control character in them (ESC, BEL, a carriage return, a bidi override)
+    could rewrite the screen or the window title. Every character that is
+    not printable is shown escaped as in a Python literal (``\\x1b``);
+    ``--json`` needs none of this, JSON escapes them itself.
+    """
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _when(epoch: object) -> str:
     if not isinstance(epoch, (int, float)) or not epoch:
         return "never"
-    moment = datetime.fromtimestamp(epoch, tz=timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
+    except (OverflowError, OSError, ValueError):
+        return "never"
 
 
 if __name__ == "__main__":  # pragma: no cover
