@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import IO, Any, TextIO
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
+from ._secret import Secret
 from .exceptions import ApprovalDenied, ApprovalTimeout, ConfigurationError
 
 
@@ -162,14 +163,21 @@ def approve_in_browser(
 
     .. versionadded:: 0.1.0
     """
+    # No local holds the URL or its token as text: an error reporter that
+    # captures this frame's variables shows them masked.
+    approval = Secret(str(url))
+    del url
     timeout = timeout_seconds(timeout, "approve_in_browser(timeout=)")
-    url, token = _approval_url(url, "approve_in_browser()")
+    target, token = _approval_url(approval, "approve_in_browser()")
     out = out if out is not None else sys.stderr
-    with _Listener(token) as listener:
+    with _Listener(token.reveal()) as listener:
         port = listener.server_address[1]
         redirect = f"http://127.0.0.1:{port}{_CALLBACK}"
-        separator = "&" if urlsplit(url).query else "?"
-        full = f"{url}{separator}{urlencode({'redirect_to': redirect})}"
+        separator = "&" if urlsplit(target.reveal()).query else "?"
+        full = Secret(
+            f"{target.reveal()}{separator}"
+            f"{urlencode({'redirect_to': redirect})}"
+        )
         serving = threading.Thread(
             target=listener.serve_forever,
             kwargs={"poll_interval": 0.1},
@@ -182,12 +190,12 @@ def approve_in_browser(
             # must open it.
             out.write(
                 "To let tmdb-auth use your TMDb account, approve it here:\n"
-                f"  {full}\n"
+                f"  {full.reveal()}\n"
             )
             out.flush()
             browser = None
             if open_browser:
-                browser = _Browser(full, out)
+                browser = _Browser(full.reveal(), out)
                 browser.start()
             _wait(
                 listener.answered,
@@ -231,14 +239,16 @@ def approve_in_terminal(
             is not an approval URL, or *stdin* ended before a line came
             (nobody can press Enter there).
     """
+    approval = Secret(str(url))
+    del url
     timeout = timeout_seconds(timeout, "approve_in_terminal(timeout=)")
-    url, _ = _approval_url(url, "approve_in_terminal()")
+    target, _ = _approval_url(approval, "approve_in_terminal()")
     out = out if out is not None else sys.stderr
     line = _Line(stdin if stdin is not None else sys.stdin)
     out.write(
         "To let tmdb-auth use your TMDb account, open this page in a browser "
         "on any device and approve it:\n"
-        f"  {url}\n"
+        f"  {target.reveal()}\n"
         "Then press Enter here.\n"
     )
     out.flush()
@@ -251,19 +261,21 @@ def approve_in_terminal(
         )
 
 
-def _approval_url(url: str, where: str) -> tuple[str, str]:
-    """*url* safe to show, and its request token; else ConfigurationError."""
+def _approval_url(approval: Secret, where: str) -> tuple[Secret, Secret]:
+    """The URL safe to show, and its request token; else ConfigurationError."""
     # The URL comes from TMDb's answer (its Authentication-Callback header):
     # a control character in it must not reach the terminal, so everything
     # but printable ASCII is percent-encoded, in what is shown and opened.
-    url = quote(str(url), safe=_PRINTABLE)
-    found = re.search(r"/authenticate/([0-9A-Za-z]+)/?$", urlsplit(url).path)
+    shown = Secret(quote(approval.reveal(), safe=_PRINTABLE))
+    found = re.search(
+        r"/authenticate/([0-9A-Za-z]+)/?$", urlsplit(shown.reveal()).path
+    )
     if found is None:
         raise ConfigurationError(
             f"{where} needs TMDb's approval URL, which ends with the request "
             "token."
         )
-    return url, found[1]
+    return shown, Secret(found[1])
 
 
 def timeout_seconds(value: object, where: str) -> float:

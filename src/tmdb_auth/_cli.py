@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import Any, TextIO
 
+    from ._secret import Secret
+
 __all__ = ["main"]
 
 PROG = "tmdb-auth"
@@ -213,8 +215,9 @@ def _login(args: argparse.Namespace, out: TextIO) -> int:
             )
             return 0
     if args.username:
-        password = _read_password(args)
-        session = _login_with_password(auth, args.username, password)
+        session = _login_with_password(
+            auth, args.username, _read_password(args)
+        )
     else:
         approve = _approver(timeout, browser=not args.no_browser)
         session = _login_by_approval(auth, approve)
@@ -267,7 +270,9 @@ def _number(text: str) -> float | str:
         return text
 
 
-def _read_password(args: argparse.Namespace) -> str:
+def _read_password(args: argparse.Namespace) -> Secret:
+    from ._secret import Secret  # noqa: PLC0415 -- start-up time
+
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -280,7 +285,7 @@ def _read_password(args: argparse.Namespace) -> str:
         password = getpass.getpass(f"TMDb password for {args.username}: ")
     if not password:
         raise ConfigurationError("The password is empty.")
-    return password
+    return Secret(password)
 
 
 def _guest(args: argparse.Namespace, out: TextIO) -> int:
@@ -410,7 +415,7 @@ def _cached_user(auth: Any) -> Any:
     return auth._sessions.user_session()  # noqa: SLF001
 
 
-def _login_with_password(auth: Any, username: str, password: str) -> Any:
+def _login_with_password(auth: Any, username: str, password: Secret) -> Any:
     """A new user session by username and password, cached."""
     sessions = auth._sessions  # noqa: SLF001
     return auth._run(sessions.login(username, password))  # noqa: SLF001
