@@ -1,6 +1,18 @@
-"""Every gate of the project, one nox session each."""
+"""
+Every gate of the project, one nox session each.
+
+``nox`` runs the default sessions; ``tests`` runs once per Python that
+pyproject.toml declares. A declared Python that cannot be found is skipped
+on a developer's machine and fails the run when ``CI`` is set (nox's own
+rule), so CI always runs all of them.
+"""
 
 from __future__ import annotations
+
+import os
+import re
+
+from pathlib import Path
 
 import nox
 
@@ -8,6 +20,9 @@ import nox
 nox.options.sessions = ["lint", "mypy", "tests", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.default_venv_backend = "uv|virtualenv"
+# The machine's own Pythons, never a download (`--download-python auto`
+# lets uv fetch the missing ones).
+nox.options.download_python = "never"
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 ALL_PYTHONS = nox.project.python_versions(PYPROJECT)
@@ -15,6 +30,36 @@ ALL_PYTHONS = nox.project.python_versions(PYPROJECT)
 
 def _groups(*names: str) -> tuple[str, ...]:
     return tuple(nox.project.dependency_groups(PYPROJECT, *names))
+
+
+def _pyenv_bin_dirs(versions: list[str]) -> list[str]:
+    """
+    The ``bin`` directory of pyenv's newest CPython X.Y.Z, for each X.Y.
+
+    pyenv's shims answer only for the versions that ``pyenv global`` or
+    ``.python-version`` activates, so an installed ``python3.13`` is not
+    found on PATH unless it is the active one.
+    """
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    found = []
+    for version in versions:
+        release = re.compile(rf"{re.escape(version)}\.(\d+)")
+        patches = [
+            (int(match[1]), path / "bin")
+            for path in (root / "versions").glob(f"{version}.*")
+            if (match := release.fullmatch(path.name))
+            and (path / "bin" / f"python{version}").is_file()
+        ]
+        if patches:
+            found.append(str(max(patches)[1]))
+    return found
+
+
+# Appended, not prepended: a Python already on PATH (a virtualenv, the
+# system's, pyenv's active one) is still the one used.
+os.environ["PATH"] = os.pathsep.join(
+    [os.environ.get("PATH", os.defpath), *_pyenv_bin_dirs(ALL_PYTHONS)]
+)
 
 
 @nox.session
