@@ -26,6 +26,7 @@ nox.options.download_python = "never"
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 ALL_PYTHONS = nox.project.python_versions(PYPROJECT)
+STRICT_WARNINGS = {"PYTHONWARNINGS": "error::ResourceWarning"}
 
 
 def _groups(*names: str) -> tuple[str, ...]:
@@ -79,9 +80,16 @@ def mypy(session: nox.Session) -> None:
 
 @nox.session(python=ALL_PYTHONS)
 def tests(session: nox.Session) -> None:
-    """The test suite, against the installed package."""
+    """
+    The test suite, against the installed package.
+
+    ``PYTHONWARNINGS`` (``-W error::ResourceWarning``) makes ResourceWarning
+    an error in the whole process, from start to exit, and in the processes
+    the tests start, not only inside each test as pyproject's
+    ``filterwarnings`` does.
+    """
     session.install(".", *_groups("tests"))
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *session.posargs, env=STRICT_WARNINGS)
 
 
 @nox.session
@@ -123,5 +131,5 @@ def soak(session: nox.Session) -> None:
         "-o",
         "timeout=1800",
         *session.posargs,
-        env={"TMDB_AUTH_SOAK": "1"},
+        env={"TMDB_AUTH_SOAK": "1", **STRICT_WARNINGS},
     )
