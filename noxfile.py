@@ -17,7 +17,7 @@ from pathlib import Path
 import nox
 
 
-nox.options.sessions = ["lint", "mypy", "tests", "docs"]
+nox.options.sessions = ["lint", "mypy", "tests", "coverage", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.default_venv_backend = "uv|virtualenv"
 # The machine's own Pythons, never a download (`--download-python auto`
@@ -27,6 +27,8 @@ nox.options.download_python = "never"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 ALL_PYTHONS = nox.project.python_versions(PYPROJECT)
 STRICT_WARNINGS = {"PYTHONWARNINGS": "error::ResourceWarning"}
+# Percent of lines and branches, the figure the complete run reached.
+COVERAGE_GATE = 94
 
 
 def _groups(*names: str) -> tuple[str, ...]:
@@ -81,15 +83,42 @@ def mypy(session: nox.Session) -> None:
 @nox.session(python=ALL_PYTHONS)
 def tests(session: nox.Session) -> None:
     """
-    The test suite, against the installed package.
+    The test suite, against the installed package, under coverage.
 
     ``PYTHONWARNINGS`` (``-W error::ResourceWarning``) makes ResourceWarning
     an error in the whole process, from start to exit, and in the processes
     the tests start, not only inside each test as pyproject's
-    ``filterwarnings`` does.
+    ``filterwarnings`` does. Each run replaces this Python's coverage data
+    (``.coverage.tests-3.X.*``); the ``coverage`` session combines them.
     """
     session.install(".", *_groups("tests"))
-    session.run("pytest", *session.posargs, env=STRICT_WARNINGS)
+    data = f".coverage.{session.name}"
+    for stale in Path().glob(f"{data}.*"):
+        stale.unlink()
+    session.run(
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        *session.posargs,
+        env={"COVERAGE_FILE": data, **STRICT_WARNINGS},
+    )
+
+
+@nox.session
+def coverage(session: nox.Session) -> None:
+    """
+    Branch coverage of the tests on every Python, combined, and its gate.
+
+    Reads what the ``tests`` sessions left, so it runs after them, as in
+    the default run. The gate holds under ``CI``, whose run is complete;
+    elsewhere a Python, the browser or Redis may have been skipped, and
+    the figure is only reported.
+    """
+    session.install(*_groups("coverage"))
+    session.run("coverage", "combine")
+    gate = [f"--fail-under={COVERAGE_GATE}"] if "CI" in os.environ else []
+    session.run("coverage", "report", *gate)
 
 
 @nox.session
