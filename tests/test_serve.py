@@ -9,13 +9,48 @@ exit status 2, never a traceback.
 
 from __future__ import annotations
 
+import json
+import signal
 import socket
 import subprocess
 import sys
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
 import pytest
 
 from tmdb_auth._cli import main
+
+
+@contextmanager
+def serving(*options: str) -> Iterator[dict[str, str]]:
+    """
+    ``tmdb-auth serve`` in another process: its banner as a dict (the
+    NAME=value lines, plus "url"); stopped with Ctrl-C, which must exit 0.
+    """
+    with subprocess.Popen(
+        [sys.executable, "-m", "tmdb_auth", "serve", *options],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stdout is not None
+        lines = []
+        try:
+            while not lines or not lines[-1].startswith("Press Ctrl-C"):
+                line = proc.stdout.readline()
+                assert line, "serve stopped before its banner"
+                lines.append(line.strip())
+            banner = dict(line.split("=", 1) for line in lines if "=" in line)
+            banner["url"] = lines[0].rsplit(" ", 1)[1]
+            banner["lines"] = "\n".join(lines)
+            yield banner
+        finally:
+            proc.send_signal(signal.SIGINT)
+            code = proc.wait(30)
+    assert 0 == code
 
 
 class TestBadOptions:
@@ -71,6 +106,18 @@ class TestBadOptions:
         assert 1 == len(err.splitlines()), err
         assert "in use" in err
 
+    def test_missing_data_file(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    ) -> None:
+        """--data with a file that is not there: one line, exit 2."""
+        code = main(["serve", "--data", str(tmp_path / "nope.json")])
+
+        err = capsys.readouterr().err
+        assert 2 == code
+        assert 1 == len(err.splitlines()), err
+        assert "nope.json" in err
+        assert "cannot read it" in err
+
     def test_python_m_says_the_same(self) -> None:
         """python -m tmdb_auth.testing fails the same way, named so."""
         done = subprocess.run(
@@ -86,3 +133,26 @@ class TestBadOptions:
             "python -m tmdb_auth.testing: --port '99999' is not a port: give "
             "0 (a free port) to 65535"
         ] == done.stderr.splitlines()
+
+
+class TestServe:
+    def test_data_file(self, tmp_path: Path) -> None:
+        """--data FILE loads its movies and users at start."""
+        data = tmp_path / "data.json"
+        data.write_text(
+            json.dumps(
+                {
+                    "movies": [{"title": "Served Film", "id": 4242}],
+                    "users": [{"username": "bob", "password": "bob-pw"}],
+                }
+            )
+        )
+
+        with serving("--data", str(data)) as banner:
+            movie = httpx.get(
+                banner["url"] + "/3/movie/4242",
+                params={"api_key": banner["TMDB_API_KEY"]},
+            )
+
+        assert "Served Film" == movie.json()["title"]
+        assert banner["url"] == banner["TMDB_API_URL"]

@@ -13,6 +13,7 @@ nothing of TMDb, faults or the log.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import selectors
 import socket
 import threading
@@ -27,12 +28,24 @@ from ._codes import error_response
 from ._wire import RecordedRequest, Response
 
 
-__all__ = ["Answer", "Listener"]
+__all__ = ["Answer", "Listener", "is_loopback"]
 
 #: Turns a request into the response to send, or ``None`` to hang up.
 Answer = Callable[[RecordedRequest], "Response | None"]
 
 _MAX_BODY = 16 * 1024 * 1024
+
+
+def is_loopback(host: str) -> bool:
+    """
+    Whether *host* is ``localhost`` or a loopback IP address.
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class _HTTPServer(ThreadingHTTPServer):

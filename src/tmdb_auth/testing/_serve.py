@@ -26,7 +26,7 @@ __all__ = ["add_arguments", "banner", "main", "run"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """
-    Declare ``--host`` and ``--port`` on *parser*.
+    Declare ``--host``, ``--port`` and ``--data`` on *parser*.
     """
     parser.add_argument(
         "--host",
@@ -35,6 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--port", default="0", help="the port (default: 0, a free port)"
+    )
+    parser.add_argument(
+        "--data",
+        metavar="FILE",
+        help="a JSON data set to load at start (movies, tv, users)",
     )
 
 
@@ -108,6 +113,7 @@ def run(args: argparse.Namespace, out: TextIO, *, prog: str) -> int:
         server = TMDbServer(
             host=_host(args.host),
             port=_port(str(args.port)),
+            data=args.data,
         )
         server.start()
     except (ValueError, OSError) as e:

@@ -10,18 +10,18 @@ methods.
 
 from __future__ import annotations
 
-import ipaddress
+import os
 import secrets
 import threading
 
+from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from . import _codes
-from ._app import Catalogue, Settings, State, User, handle, seed
-from ._http import Listener
-from ._traffic import Fault, Traffic
-from ._wire import JSON_TYPE, RecordedRequest, Response
+from ._app import Catalogue, Settings, State, User, _dataset, handle, seed
+from ._http import Listener, is_loopback
+from ._traffic import Fault, Traffic, TrafficControls
+from ._wire import RecordedRequest, Response
 
 
 if TYPE_CHECKING:
@@ -40,28 +40,20 @@ _SESSION_PATHS = frozenset(
 )
 
 
-def is_loopback(host: str) -> bool:
-    """
-    Whether *host* is ``localhost`` or a loopback IP address.
-    """
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+DataSource = str | os.PathLike[str] | Mapping[str, Any]
 
 
-class TMDbServer:
+class TMDbServer(TrafficControls):
     """
     A stand-in for ``api.themoviedb.org`` on a loopback port.
 
     It answers the v3 authentication endpoints (and v4 ``/4/auth``), the
     approval web page, the session-requiring endpoints (account, account
-    states, ratings, lists, guest rated lists) and a few read endpoints,
+    states, ratings, lists, guest rated lists) and read endpoints over a
+    built-in data set (movies, TV shows, people, genres, search, discover),
     with TMDb's status codes, messages, key orders and headers.  Test
-    controls add keys and users, approve tokens, revoke or expire sessions,
-    rate-limit, inject faults, and record every request.
+    controls add keys, users and data, approve tokens, revoke or expire
+    sessions, rate-limit, inject faults, and record every request.
 
     Example::
 
@@ -102,11 +94,17 @@ class TMDbServer:
             on ``POST`` (unconfirmed at TMDb; on by default).
         deny_param: The flag added to ``redirect_to`` when the user denies
             (a guess: ``denied=true``); ``None`` adds only the token.
+        data: A data set to load at start: the path of a JSON file, or the
+            mapping itself (format on the testing page: ``movies``, ``tv``,
+            ``users``, ``seed``).
 
     Raises:
-        ValueError: An argument is out of range or malformed.
+        ValueError: An argument is out of range or malformed, or the data
+            set is not valid.
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.2.0
+       A built-in data set of 250 movies and 60 shows, and *data*.
     """
 
     def __init__(
@@ -127,31 +125,13 @@ class TMDbServer:
         session_delay: float = 0.0,
         lenient_bodies: bool = True,
         deny_param: str | None = "denied",
+        data: DataSource | None = None,
     ) -> None:
         if not host or host != host.strip() or any(c.isspace() for c in host):
             msg = "host must be an address such as 127.0.0.1, without spaces"
             raise ValueError(msg)
         if not 0 <= port <= 65535:
             msg = "port must be between 0 and 65535"
-            raise ValueError(msg)
-        if auth_body not in ("official", "minimal"):
-            msg = "auth_body must be 'official' or 'minimal'"
-            raise ValueError(msg)
-        for name, pair in (
-            ("delete_unknown_session", delete_unknown_session),
-            ("expired_guest_session", expired_guest_session),
-        ):
-            if pair[1] not in _codes.MESSAGES:
-                msg = f"{name} must be (http_status, tmdb_status_code)"
-                raise ValueError(msg)
-        if guest_unused_ttl is not None and guest_unused_ttl < 0:
-            msg = "guest_unused_ttl must be >= 0 or None"
-            raise ValueError(msg)
-        if retry_after is not None and retry_after < 0:
-            msg = "retry_after must be >= 0 or None"
-            raise ValueError(msg)
-        if session_delay < 0:
-            msg = "session_delay must be >= 0"
             raise ValueError(msg)
         self.host = host
         self.loopback = is_loopback(host)
@@ -165,14 +145,18 @@ class TMDbServer:
             deny_param=deny_param,
             callback_base=callback_base.rstrip("/") if callback_base else None,
         )
+        dataset = _dataset.read(data) if data is not None else None
+        catalogue = Catalogue(seed() if _dataset.wants_seed(dataset) else None)
         self._state = State(
-            settings, api_key or secrets.token_hex(16), Catalogue(seed())
+            settings, api_key or secrets.token_hex(16), catalogue
         )
         self.api_key: str = next(iter(self._state.keys))
         self._user = self._state.add_user(
             username, password or secrets.token_urlsafe(12)
         )
         self.read_token = self._state.read_token_for(self.api_key)
+        if dataset is not None:
+            _dataset.load(self._state, dataset)
         self._traffic = Traffic(
             self._state.lock,
             retry_after=retry_after,
@@ -232,26 +216,14 @@ class TMDbServer:
         return self._user.password
 
     @property
-    def retry_after(self) -> int | None:
+    def users(self) -> list[User]:
         """
-        ``Retry-After`` seconds on 429; ``None`` omits the header.
-        """
-        return self._traffic.retry_after
+        Every user, the default one first.
 
-    @retry_after.setter
-    def retry_after(self, value: int | None) -> None:
-        self._traffic.retry_after = value
-
-    @property
-    def session_delay(self) -> float:
+        .. versionadded:: 0.2.0
         """
-        Seconds each session creation waits before it is answered.
-        """
-        return self._traffic.session_delay
-
-    @session_delay.setter
-    def session_delay(self, value: float) -> None:
-        self._traffic.session_delay = value
+        with self._state.lock:
+            return list(self._state.users.values())
 
     def start(self) -> Self:
         """
@@ -434,115 +406,52 @@ class TMDbServer:
         """
         return frozenset(self._state.secrets())
 
-    # --- traffic ----------------------------------------------------------
+    # --- data ---------------------------------------------------------------
 
-    def set_rate_limit(
-        self, per_second: float | None, *, burst: int | None = None
-    ) -> None:
+    def add_movie(self, title: str, **fields: Any) -> dict[str, Any]:
         """
-        Rate-limit all requests with a token bucket; ``None`` turns it off.
-
-        Over the limit, requests get 429 with TMDb code 25 and, unless
-        ``retry_after`` is ``None``, a ``Retry-After`` header.
+        Add a movie to the data set (or replace one, given its ``id``).
 
         Args:
-            per_second: The refill rate.
-            burst: The bucket size; ``ceil(per_second)`` by default.
-        """
-        self._traffic.set_rate_limit(per_second, burst)
-
-    def fail_next(
-        self,
-        path: str,
-        count: int = 1,
-        *,
-        method: str | None = None,
-        status: int | None = 500,
-        json: object | None = None,
-        body: bytes | None = None,
-        content_type: str = JSON_TYPE,
-        headers: dict[str, str] | None = None,
-        drop: bool = False,
-        delay: float = 0.0,
-    ) -> None:
-        """
-        Make the next *count* requests for *path* (and *method*) fail.
-
-        Each waits *delay* seconds first (without holding up other
-        connections).  Then: *drop* closes the connection without an
-        answer; a *status* of ``None`` answers normally; otherwise the
-        answer is *status* with *body* bytes, or *json*, or by default
-        TMDb's error body for that status (500 -> 11, 502 -> 43, 503 -> 9,
-        429 -> 25 plus ``Retry-After``, ...).
-
-        Args:
-            path: The exact path, e.g. ``"/3/authentication/token/new"``.
-            count: How many matching requests fail.
-            method: Only requests with this method; any if ``None``.
-            status: The HTTP status.
-            json: A JSON body.
-            body: A raw body (garbage, HTML, ...), used instead of *json*.
-            content_type: The ``Content-Type`` header.
-            headers: Extra headers.
-            drop: Close the connection without answering.
-            delay: Seconds to wait first.
-        """
-        if count < 1 or not path.startswith("/"):
-            msg = "count must be >= 1 and path must start with '/'"
-            raise ValueError(msg)
-        if status is not None and not 100 <= status <= 599:
-            msg = "status must be an HTTP status code or None"
-            raise ValueError(msg)
-        if delay < 0:
-            msg = "delay must be >= 0"
-            raise ValueError(msg)
-        fault = Fault(
-            path=path,
-            method=method.upper() if method else None,
-            status=status,
-            json=json,
-            body=body,
-            content_type=content_type,
-            headers=dict(headers or {}),
-            drop=drop,
-            delay=delay,
-        )
-        self._traffic.add_fault(fault, count)
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """
-        A copy of the log of every request received, in order.
-        """
-        return self._traffic.requests()
-
-    def count(self, path: str | None = None, method: str | None = None) -> int:
-        """
-        How many logged requests match *path* and *method* (``None``: any).
-        """
-        return self._traffic.count(path, method)
-
-    def wait_for(
-        self,
-        path: str | None = None,
-        *,
-        method: str | None = None,
-        count: int = 1,
-        timeout: float = 5.0,
-    ) -> bool:
-        """
-        Block until *count* requests matching *path* and *method* arrived.
-
-        A request counts as soon as it is read, before any fault delay or
-        ``session_delay``, so tests can synchronise with requests that are
-        still in flight instead of sleeping.
+            title: The title.
+            fields: Any field of ``/3/movie/{id}``: ``id`` (a new one by
+                default), ``release_date``, ``genres`` (ids or names),
+                ``overview``, ``popularity``, ``vote_average`` ...
 
         Returns:
-            Whether they arrived within *timeout* seconds.
+            The movie as ``/3/movie/{id}`` answers it.
 
-        .. versionadded:: 0.1.0
+        Raises:
+            ValueError: No title, a bad id, or an unknown genre.
+
+        .. versionadded:: 0.2.0
         """
-        return self._traffic.wait_for(path, method, count, timeout)
+        return dict(_dataset.add_movie(self._state, title, **fields))
+
+    def add_tv(
+        self, name: str, *, seasons: int | list[int] = 1, **fields: Any
+    ) -> dict[str, Any]:
+        """
+        Add a TV show with seasons of numbered episodes.
+
+        Args:
+            name: The name.
+            seasons: How many seasons of 10 episodes, or a list with the
+                number of episodes of each season.
+            fields: Any field of ``/3/tv/{id}``: ``id``, ``first_air_date``,
+                ``genres`` (ids or names), ``overview`` ...
+
+        Returns:
+            The show as the stand-in stores it (``seasons`` by number).
+
+        Raises:
+            ValueError: No name, a bad id, bad seasons, or an unknown genre.
+
+        .. versionadded:: 0.2.0
+        """
+        return dict(
+            _dataset.add_tv(self._state, name, seasons=seasons, **fields)
+        )
 
     def reset(self) -> None:
         """

@@ -19,7 +19,7 @@ from ._codes import CODE_FOR_STATUS, error_body, error_response
 from ._wire import JSON_TYPE, RecordedRequest, Response, json_response
 
 
-__all__ = ["Fault", "Traffic"]
+__all__ = ["Fault", "Traffic", "TrafficControls"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,12 @@ class Traffic:
         retry_after: int | None,
         session_delay: float,
     ) -> None:
+        if retry_after is not None and retry_after < 0:
+            msg = "retry_after must be >= 0 or None"
+            raise ValueError(msg)
+        if session_delay < 0:
+            msg = "session_delay must be >= 0"
+            raise ValueError(msg)
         self.lock = lock
         self.log: list[RecordedRequest] = []
         self.arrived = threading.Condition(lock)
@@ -244,3 +250,143 @@ class Traffic:
         if status == 429 and "retry-after" not in extra:
             self.with_retry_after(response)
         return response
+
+
+class TrafficControls:
+    """
+    The traffic controls of :class:`~tmdb_auth.testing.TMDbServer`: rate
+    limit, faults, delays and the request log.  Strictly private: a part
+    of the façade, kept beside the traffic it controls.
+    """
+
+    _traffic: Traffic
+
+    @property
+    def retry_after(self) -> int | None:
+        """
+        ``Retry-After`` seconds on 429; ``None`` omits the header.
+        """
+        return self._traffic.retry_after
+
+    @retry_after.setter
+    def retry_after(self, value: int | None) -> None:
+        self._traffic.retry_after = value
+
+    @property
+    def session_delay(self) -> float:
+        """
+        Seconds each session creation waits before it is answered.
+        """
+        return self._traffic.session_delay
+
+    @session_delay.setter
+    def session_delay(self, value: float) -> None:
+        self._traffic.session_delay = value
+
+    def set_rate_limit(
+        self, per_second: float | None, *, burst: int | None = None
+    ) -> None:
+        """
+        Rate-limit all requests with a token bucket; ``None`` turns it off.
+
+        Over the limit, requests get 429 with TMDb code 25 and, unless
+        ``retry_after`` is ``None``, a ``Retry-After`` header.
+
+        Args:
+            per_second: The refill rate.
+            burst: The bucket size; ``ceil(per_second)`` by default.
+        """
+        self._traffic.set_rate_limit(per_second, burst)
+
+    def fail_next(
+        self,
+        path: str,
+        count: int = 1,
+        *,
+        method: str | None = None,
+        status: int | None = 500,
+        json: object | None = None,
+        body: bytes | None = None,
+        content_type: str = JSON_TYPE,
+        headers: dict[str, str] | None = None,
+        drop: bool = False,
+        delay: float = 0.0,
+    ) -> None:
+        """
+        Make the next *count* requests for *path* (and *method*) fail.
+
+        Each waits *delay* seconds first (without holding up other
+        connections).  Then: *drop* closes the connection without an
+        answer; a *status* of ``None`` answers normally; otherwise the
+        answer is *status* with *body* bytes, or *json*, or by default
+        TMDb's error body for that status (500 -> 11, 502 -> 43, 503 -> 9,
+        429 -> 25 plus ``Retry-After``, ...).
+
+        Args:
+            path: The exact path, e.g. ``"/3/authentication/token/new"``.
+            count: How many matching requests fail.
+            method: Only requests with this method; any if ``None``.
+            status: The HTTP status.
+            json: A JSON body.
+            body: A raw body (garbage, HTML, ...), used instead of *json*.
+            content_type: The ``Content-Type`` header.
+            headers: Extra headers.
+            drop: Close the connection without answering.
+            delay: Seconds to wait first.
+        """
+        if count < 1 or not path.startswith("/"):
+            msg = "count must be >= 1 and path must start with '/'"
+            raise ValueError(msg)
+        if status is not None and not 100 <= status <= 599:
+            msg = "status must be an HTTP status code or None"
+            raise ValueError(msg)
+        if delay < 0:
+            msg = "delay must be >= 0"
+            raise ValueError(msg)
+        fault = Fault(
+            path=path,
+            method=method.upper() if method else None,
+            status=status,
+            json=json,
+            body=body,
+            content_type=content_type,
+            headers=dict(headers or {}),
+            drop=drop,
+            delay=delay,
+        )
+        self._traffic.add_fault(fault, count)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """
+        A copy of the log of every request received, in order.
+        """
+        return self._traffic.requests()
+
+    def count(self, path: str | None = None, method: str | None = None) -> int:
+        """
+        How many logged requests match *path* and *method* (``None``: any).
+        """
+        return self._traffic.count(path, method)
+
+    def wait_for(
+        self,
+        path: str | None = None,
+        *,
+        method: str | None = None,
+        count: int = 1,
+        timeout: float = 5.0,
+    ) -> bool:
+        """
+        Block until *count* requests matching *path* and *method* arrived.
+
+        A request counts as soon as it is read, before any fault delay or
+        ``session_delay``, so tests can synchronise with requests that are
+        still in flight instead of sleeping.
+
+        Returns:
+            Whether they arrived within *timeout* seconds.
+
+        .. versionadded:: 0.1.0
+        """
+        return self._traffic.wait_for(path, method, count, timeout)

@@ -8,7 +8,8 @@ per concept declares its endpoints in its own ``routes``:
 
 - ``auth``: the credential check, sessions, ``/3/authentication``;
 - ``account``: ``/3/account``, favorites, watchlist, rated lists;
-- ``media``: movies, TV, ratings, account states, configuration;
+- ``media``: movies, TV, people, ratings, account states, configuration;
+- ``search``: ``search/*``, ``discover/*``, popular and top rated;
 - ``lists``: ``/3/list``;
 - ``v4``: ``/4/`` and the conversion of v4 tokens to v3 sessions;
 - ``web``: the approval pages of the website.
@@ -21,7 +22,7 @@ from __future__ import annotations
 from tmdb_auth.testing._codes import error_response
 from tmdb_auth.testing._wire import RecordedRequest, Response
 
-from . import account, auth, lists, media, v4, web
+from . import account, auth, lists, media, search, v4, web
 from ._catalogue import Catalogue
 from ._core import Call, Reject, Router, fail
 from ._seed import seed
@@ -43,6 +44,7 @@ ROUTER = Router(
         auth.routes,
         account.routes,
         media.routes,
+        search.routes,
         lists.routes,
         v4.routes,
         web.routes,

@@ -21,6 +21,8 @@ import time
 
 from dataclasses import dataclass, field
 
+from tmdb_auth.testing._codes import MESSAGES
+
 from ._catalogue import Catalogue
 from ._core import jwt_encode
 
@@ -78,6 +80,22 @@ class Settings:
     lenient_bodies: bool = True
     deny_param: str | None = "denied"
     callback_base: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.auth_body not in ("official", "minimal"):
+            msg = "auth_body must be 'official' or 'minimal'"
+            raise ValueError(msg)
+        for name, pair in (
+            ("delete_unknown_session", self.delete_unknown_session),
+            ("expired_guest_session", self.expired_guest_session),
+        ):
+            if pair[1] not in MESSAGES:
+                msg = f"{name} must be (http_status, tmdb_status_code)"
+                raise ValueError(msg)
+        ttl = self.guest_unused_ttl
+        if ttl is not None and ttl < 0:
+            msg = "guest_unused_ttl must be >= 0 or None"
+            raise ValueError(msg)
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """
-Movies, TV shows, seasons and episodes: their details, ratings and
-account states, and the configuration.
+Movies, TV shows, seasons, episodes and people: their details, ratings
+and account states, and the reference lists (configuration, genres).
 
-Strictly private.  Rating
+Strictly private.  Searching and discovering is in ``search.py``.  Rating
 checks follow TMDb's order: key, then session, then the value, then the
 resource (a bad value for movie 0 is a 400, not a 404).
 """
@@ -16,7 +16,7 @@ from typing import Any
 from tmdb_auth.testing._codes import error_body, status_response
 from tmdb_auth.testing._wire import Response, json_response
 
-from ._catalogue import tv_detail
+from ._catalogue import MOVIE_GENRES, TV_GENRES, tv_detail
 from ._core import Call, Reject, Routes, fail
 from ._state import Actor, State
 from .auth import actor
@@ -78,12 +78,53 @@ def get_media(state: State, call: Call) -> Response:
     return json_response(200, record)
 
 
+@routes(_MOVIE + "/credits", "GET")
+def movie_credits(state: State, call: Call) -> Response:
+    """
+    The cast and crew of a movie.
+    """
+    media, _ = _media(state, call)
+    found = state.catalogue.credits(int(str(media[1])))
+    return json_response(200, {"id": media[1], **found})
+
+
+@routes("/3/person/{person_id:int}", "GET")
+def person(state: State, call: Call) -> Response:
+    """
+    The details of a person.
+    """
+    found = state.catalogue.person(int(call.params["person_id"]))
+    if found is None:
+        raise fail(34)
+    return json_response(
+        200, {k: v for k, v in found.items() if not k.startswith("_")}
+    )
+
+
 @routes("/3/configuration", "GET")
 def configuration(_state: State, _call: Call) -> Response:
     """
     The API configuration (image base URLs and sizes).
     """
     return json_response(200, CONFIGURATION)
+
+
+@routes("/3/genre/movie/list", "GET")
+def movie_genres(_state: State, _call: Call) -> Response:
+    """
+    The movie genres.
+    """
+    genres = [{"id": k, "name": v} for k, v in MOVIE_GENRES.items()]
+    return json_response(200, {"genres": genres})
+
+
+@routes("/3/genre/tv/list", "GET")
+def tv_genres(_state: State, _call: Call) -> Response:
+    """
+    The TV genres.
+    """
+    genres = [{"id": k, "name": v} for k, v in TV_GENRES.items()]
+    return json_response(200, {"genres": genres})
 
 
 # --- ratings and account states ----------------------------------------
