@@ -2,13 +2,16 @@
 The website, not the API: the approval pages of v3 and v4 request tokens.
 
 Strictly private.  ``/authenticate/<token>`` (v3) and
-``/auth/access?request_token=`` (v4) show *Approve* and *Deny*, signed in
-as the default user.  Approving redirects to ``redirect_to`` with
-``request_token`` and ``approved=true``.
+``/auth/access?request_token=`` (v4) show *Approve* and *Deny*.  As on
+TMDb, the person approves as the account they are signed in as: the page
+lets them pick any user of the stand-in (the default user is
+preselected), or sign in as one with a password.  Approving redirects to
+``redirect_to`` with ``request_token`` and ``approved=true``.
 """
 
 from __future__ import annotations
 
+import hmac
 import html
 
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
@@ -16,7 +19,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 from tmdb_auth.testing._wire import HTML_TYPE, Response
 
 from ._core import Call, Reject, Routes, text
-from ._state import State, Token
+from ._state import State, Token, User
 
 
 __all__ = ["routes"]
@@ -72,6 +75,34 @@ def _redirect_to(call: Call) -> str | None:
     return value or None
 
 
+def _approver(state: State, call: Call, t: Token) -> User:
+    """
+    Who approves: the user picked on the page, or signed in with a
+    password; the token's (or the default) user if neither was posted.
+    """
+    body = call.body()
+    name = text(body.get("username")) or t.username or state.default_user
+    user = state.users.get(name)
+    password = text(body.get("password"))
+    if password is not None and (
+        user is None
+        or not hmac.compare_digest(user.password.encode(), password.encode())
+        or user.disabled
+        or not user.verified
+    ):
+        raise Reject(
+            _html(
+                401,
+                "Sign in failed",
+                "<p>Invalid username and/or password, or the account cannot "
+                "sign in.</p>",
+            )
+        )
+    if user is None:
+        raise Reject(_html(400, "Bad request", "<p>Unknown user.</p>"))
+    return user
+
+
 def _page(
     state: State, t: Token, action: str, redirect_to: str | None
 ) -> Response:
@@ -83,21 +114,35 @@ def _page(
         f'<input type="hidden" name="{hidden_name}" '
         f'value="{html.escape(hidden_value)}">'
     )
-    forms = "\n".join(
-        f'<form method="post" action="{html.escape(action.format(verb))}">'
-        f"{hidden}"
-        f'<button id="{button}" type="submit" name="action" value="{button}">'
-        f"{label}</button></form>"
-        for verb, button, label in (
-            ("allow" if t.version == 3 else "approve", "allow", "Approve"),
-            ("deny", "deny", "Deny"),
-        )
+    allow = html.escape(
+        action.format("allow" if t.version == 3 else "approve")
     )
-    who = html.escape(state.default_user)
+    deny = html.escape(action.format("deny"))
+    chosen = t.username or state.default_user
+    options = "".join(
+        f'<option value="{html.escape(name)}"'
+        f"{' selected' if name == chosen else ''}>{html.escape(name)}</option>"
+        for name in state.users
+    )
     content = (
         f'<p id="app"><strong>{html.escape(app)}</strong> is asking for '
         "permission to use your TMDB account.</p>\n"
-        f'<p id="user">Signed in as {who}.</p>\n{forms}'
+        f'<form method="post" action="{allow}">{hidden}\n'
+        f'<p id="user"><label for="username">Signed in as</label> '
+        f'<select id="username" name="username">{options}</select></p>\n'
+        '<button id="allow" type="submit" name="action" value="allow">'
+        "Approve</button></form>\n"
+        f'<form method="post" action="{deny}">{hidden}'
+        '<button id="deny" type="submit" name="action" value="deny">'
+        "Deny</button></form>\n"
+        f'<form id="sign-in" method="post" action="{allow}">{hidden}\n'
+        "<p>Not you? Sign in as another user:</p>\n"
+        '<input id="login-username" type="text" name="username" '
+        'autocomplete="username">\n'
+        '<input id="login-password" type="password" name="password" '
+        'autocomplete="current-password">\n'
+        '<button id="login" type="submit" name="action" value="allow">'
+        "Sign in and approve</button></form>"
     )
     return _html(200, "Approve access", content)
 
@@ -122,8 +167,9 @@ def allow(state: State, call: Call) -> Response:
     """
     t = _token(state, call)
     redirect_to = _redirect_to(call)
+    user = _approver(state, call, t)
     t.state = "approved"
-    t.username = t.username or state.default_user
+    t.username = user.username
     if redirect_to:
         extra = [("request_token", t.value), ("approved", "true")]
         return _redirect(_add_query(redirect_to, extra))
@@ -198,8 +244,9 @@ def v4_allow(state: State, call: Call) -> Response:
     v4 *Approve*: to the token's ``redirect_to``, or the landing.
     """
     t = _token(state, call, 4)
+    user = _approver(state, call, t)
     t.state = "approved"
-    t.username = t.username or state.default_user
+    t.username = user.username
     return _redirect(t.redirect_to or "/auth/access/approve")
 
 
