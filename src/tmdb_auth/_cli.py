@@ -12,7 +12,6 @@ import argparse
 import functools
 import os
 import sys
-import time
 
 from .exceptions import ConfigurationError, TMDbAuthError
 
@@ -139,11 +138,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="every cached session of this API key and origin",
     )
-    serve = command(
-        "serve", "run the stand-in TMDb server on loopback, for testing"
+    from .testing._serve import add_arguments  # noqa: PLC0415
+
+    add_arguments(
+        command(
+            "serve", "run the stand-in TMDb server on loopback, for testing"
+        )
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=0)
     command(
         "demo",
         "the whole story, offline, against the built-in stand-in server",
@@ -371,29 +372,9 @@ def _logged_out(session: Any, *, deleted: bool) -> str:
 
 
 def _serve(args: argparse.Namespace, out: TextIO) -> int:
-    from .testing import TMDbServer  # noqa: PLC0415
+    from .testing._serve import run  # noqa: PLC0415
 
-    server = TMDbServer(host=args.host, port=args.port)
-    with server:
-        # The banner's flush checks for signals: a Ctrl-C that arrives as
-        # soon as the banner is out must still be a clean stop, so it is
-        # inside the try.
-        try:
-            print(
-                f"Stand-in TMDb server at {server.url}\n"
-                f"  TMDB_API_URL={server.url}\n"
-                f"  TMDB_API_KEY={server.api_key}\n"
-                f"  TMDB_READ_ACCESS_TOKEN={server.read_token}\n"
-                f"  user: {server.username} / password: {server.password}\n"
-                "Press Ctrl-C to stop.",
-                file=out,
-            )
-            out.flush()
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
-    return 0
+    return run(args, out, prog=f"{PROG} serve")
 
 
 def _demo(args: argparse.Namespace, out: TextIO) -> int:

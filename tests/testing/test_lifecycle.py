@@ -164,7 +164,8 @@ class TestLifecycle:
 
     def test_main_serves_until_sigterm(self, web: httpx.Client):
         """
-        python -m tmdb_auth.testing prints URL and login, exits 0 on SIGTERM.
+        python -m tmdb_auth.testing prints what tmdb-auth serve prints (one
+        implementation) and exits 0 on SIGTERM.
         """
         with subprocess.Popen(
             [sys.executable, "-m", "tmdb_auth.testing", "--port", "0"],
@@ -172,7 +173,7 @@ class TestLifecycle:
             text=True,
         ) as proc:
             assert proc.stdout is not None
-            lines = [proc.stdout.readline() for _ in range(6)]
+            lines = [proc.stdout.readline() for _ in range(5)]
             url = lines[1].strip().split("=", 1)[1]
             key = lines[2].strip().split("=", 1)[1]
             status = web.get(
@@ -183,10 +184,9 @@ class TestLifecycle:
             code = proc.wait(timeout=10)
 
         assert 200 == status
-        assert lines[0].startswith("TMDb stand-in server at http://127.0.0.1:")
-        assert lines[3].startswith("TMDB_READ_ACCESS_TOKEN=")
-        assert "username: ann\n" == lines[4]
-        assert lines[5].startswith("password: ")
+        assert lines[0].startswith("Stand-in TMDb server at http://127.0.0.1:")
+        assert lines[3].startswith("  TMDB_READ_ACCESS_TOKEN=")
+        assert lines[4].startswith("  user: ann / password: ")
         assert "Press Ctrl-C to stop.\n" == rest
         assert 0 == code
 

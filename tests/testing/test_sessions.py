@@ -278,10 +278,11 @@ class TestSessionEndpoints:
             "rated": {"value": 10.0},
             "watchlist": True,
         } == tv
-        assert {
-            "id": 3624,
-            "results": [{"id": 63056, "episode_number": 1, "rated": False}],
-        } == season
+        assert 3624 == season["id"]
+        assert {"id": 63056, "episode_number": 1, "rated": False} == (
+            season["results"][0]
+        )
+        assert 10 == len(season["results"])
 
     def test_guest_rated_lists(self, client: httpx.Client):
         """

@@ -40,9 +40,11 @@ from typing import TYPE_CHECKING
 
 
 if TYPE_CHECKING:
+    from ._app import User
     from ._person import click
-    from ._server import Fault, RecordedRequest, TMDbServer
-    from ._state import User
+    from ._server import TMDbServer
+    from ._traffic import Fault
+    from ._wire import RecordedRequest
 
 
 __all__ = ["Fault", "RecordedRequest", "TMDbServer", "User", "click"]
@@ -50,10 +52,10 @@ __all__ = ["Fault", "RecordedRequest", "TMDbServer", "User", "click"]
 # The names load on first use, so that the pytest plugin (which imports this
 # package) costs nothing until a test asks for the server.
 _HOMES = {
-    "Fault": "._server",
-    "RecordedRequest": "._server",
+    "Fault": "._traffic",
+    "RecordedRequest": "._wire",
     "TMDbServer": "._server",
-    "User": "._state",
+    "User": "._app",
     "click": "._person",
 }
 
