@@ -12,6 +12,7 @@ import argparse
 import functools
 import os
 import sys
+import time
 
 from .exceptions import ConfigurationError, TMDbAuthError
 
