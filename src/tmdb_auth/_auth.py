@@ -16,8 +16,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import _redact
-from ._config import CacheSpec, PasswordSource, SessionMode, Settings
-from ._routes import Need
+from ._config import (
+    DEFAULT,
+    CacheSpec,
+    Default,
+    PasswordSource,
+    SessionMode,
+    Settings,
+)
+from ._routes import Need, need_for
 from ._secret import mask
 from ._sessions import Sessions
 from ._values import Session
@@ -67,7 +74,7 @@ class AuthCore:
         password: PasswordSource | None = None,
         session_id: str | None = None,
         approve: Callable[[str], object] | None = None,
-        cache: CacheSpec | Any = ...,
+        cache: CacheSpec | Default = DEFAULT,
         api_url: str | None = None,
     ) -> None:
         settings = Settings.build(
@@ -163,6 +170,17 @@ class AuthCore:
             and (parts.hostname or "") in self._hosts
             and (port if port != default else None) == origin.port
         )
+
+    def _need(self, method: str, path: str, query: str) -> Need:
+        """
+        The session *path* needs, unless the caller attached their own.
+
+        A ``session_id`` (or ``guest_session_id``) the caller put in the
+        query wins: the call goes with theirs, and nothing else is added.
+        """
+        if not self._sessions_on or "session_id=" in query:
+            return Need.NONE
+        return need_for(method, path)
 
     def _suffix(self, need: Need, session: Session | None) -> str:
         """The query text to append for *need*: credential, then session."""

@@ -454,11 +454,14 @@ def _cached_records(
     *spec* is read as ``TMDbAuth(cache=…)`` reads it (None: the default,
     from the environment); no API key is needed.
     """
-    from ._config import _cache_spec  # noqa: PLC0415
+    from ._config import DEFAULT, _cache_spec  # noqa: PLC0415
     from ._store import Store  # noqa: PLC0415
 
-    store = Store(_cache_spec(... if spec is None else spec))
-    return store.location, [record for _, record in store.records()]
+    store = Store(_cache_spec(DEFAULT if spec is None else spec))
+    try:
+        return store.location, [record for _, record in store.records()]
+    finally:
+        store.close()
 
 
 # -- formatting --------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import enum
 import hashlib
 import ipaddress
 import json
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "DEFAULT",
     "DEFAULT_API_URL",
     "Credential",
     "Origin",
@@ -46,6 +48,20 @@ ALTERNATE_HOSTS = {"api.themoviedb.org": ("api.tmdb.org",)}
 KEYS_PAGE = "https://www.themoviedb.org/settings/api"
 
 SessionMode = Literal["auto", "guest", "user"]
+
+
+class Default(enum.Enum):
+    """The type of `DEFAULT`: "not given", where None means something."""
+
+    DEFAULT = "default"
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+#: ``cache=``'s default: the environment, else the user cache directory.
+DEFAULT = Default.DEFAULT
+
 PasswordSource = Union[str, Callable[[], str]]
 CacheSpec = Union[str, "os.PathLike[str]", "diskcache.Cache", None]
 
@@ -255,7 +271,7 @@ class Settings(NamedTuple):
         password: PasswordSource | None = None,
         session_id: str | None = None,
         approve: Callable[[str], object] | None = None,
-        cache: object = ...,
+        cache: object = DEFAULT,
         api_url: str | None = None,
     ) -> Settings:
         """Check the constructor's arguments, falling back on the environment."""
@@ -351,7 +367,7 @@ def default_cache_dir() -> str:
 
 
 def _cache_spec(cache: object) -> CacheSpec:
-    if cache is ...:
+    if cache is DEFAULT:
         return default_cache_dir()
     if cache is None or isinstance(cache, (str, os.PathLike)):
         if isinstance(cache, str):

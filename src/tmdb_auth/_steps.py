@@ -14,7 +14,7 @@ import time
 
 from collections.abc import Callable, Generator, Iterable, Mapping
 from types import MappingProxyType, TracebackType
-from typing import Any, Generic, NamedTuple, TypeVar, Union
+from typing import Any, Generic, NamedTuple, Self, TypeVar, Union
 from urllib.parse import urlencode
 
 from ._config import Credential
@@ -26,6 +26,7 @@ __all__ = [
     "Approve",
     "Call",
     "Flow",
+    "Guard",
     "Pause",
     "Reply",
     "Step",
@@ -212,6 +213,46 @@ def run(
             else:
                 step.approve(step.url.reveal())
     return steps.result
+
+
+class Guard:
+    """
+    Turn an HTTP library's errors into `TMDbConnectionError`, unchained.
+
+    The library's exception carries the URL with its api_key, so it must
+    be neither the error's ``__cause__`` nor its ``__context__``: the guard
+    swallows it in ``__exit__``, and `check` raises ours afterwards,
+    outside any ``except`` block::
+
+        guard = Guard(origin, requests.RequestException)
+        with guard:
+            response = http.request(...)
+        guard.check()
+    """
+
+    def __init__(self, origin: str, *errors: type[BaseException]) -> None:
+        self._origin = origin
+        self._errors = errors
+        self.failure: str | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        if exc is None or not isinstance(exc, self._errors):
+            return False
+        self.failure = type(exc).__name__
+        return True
+
+    def check(self) -> None:
+        """Raise `TMDbConnectionError` if the block failed."""
+        if self.failure is not None:
+            raise unreachable(self._origin, self.failure)
 
 
 def unreachable(origin: str, failure: str) -> TMDbConnectionError:

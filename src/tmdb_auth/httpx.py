@@ -28,10 +28,11 @@ import httpx
 
 from ._auth import AuthCore
 from ._errors import session_gone
-from ._routes import Need, need_for
+from ._routes import Need
 from ._steps import (
     Call,
     Flow,
+    Guard,
     Pause,
     Reply,
     Steps,
@@ -237,9 +238,7 @@ class TMDbAuth(AuthCore, httpx.Auth):
         ):
             yield request
             return
-        need = Need.NONE
-        if self._sessions_on and "session_id=" not in query:
-            need = need_for(request.method, url.path)
+        need = self._need(request.method, url.path, query)
         try:
             yield from self._attached(request, url, query, need)
         except BaseException:
@@ -482,8 +481,8 @@ class TMDbAuth(AuthCore, httpx.Auth):
         """One own call sent on its own through *client*, never redirected."""
         timeout = client.timeout.as_dict()
         deadline = _deadline_of(timeout)
-        failure = None
-        try:
+        guard = Guard(self._origin.url, httpx.HTTPError)
+        with guard:
             response = client.send(
                 self._request(call, {"timeout": timeout}),
                 auth=None,
@@ -494,18 +493,15 @@ class TMDbAuth(AuthCore, httpx.Auth):
                 body = self._read(response, deadline)
             finally:
                 response.close()
-        except httpx.HTTPError as exc:
-            failure = type(exc).__name__
-        if failure is not None:  # raised here: unchained, no URL
-            raise unreachable(self._origin.url, failure)
+        guard.check()
         return _own(response, body, id(response.request))
 
     async def _acall(self, client: httpx.AsyncClient, call: Call) -> Reply:
         """The async `_call`."""
         timeout = client.timeout.as_dict()
         deadline = _deadline_of(timeout)
-        failure = None
-        try:
+        guard = Guard(self._origin.url, httpx.HTTPError)
+        with guard:
             response = await client.send(
                 self._request(call, {"timeout": timeout}),
                 auth=None,
@@ -516,10 +512,7 @@ class TMDbAuth(AuthCore, httpx.Auth):
                 body = await self._aread(response, deadline)
             finally:
                 await response.aclose()
-        except httpx.HTTPError as exc:
-            failure = type(exc).__name__
-        if failure is not None:
-            raise unreachable(self._origin.url, failure)
+        guard.check()
         return _own(response, body, id(response.request))
 
     def _read(self, response: httpx.Response, deadline: float) -> bytes:

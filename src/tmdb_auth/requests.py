@@ -31,10 +31,10 @@ from requests.cookies import extract_cookies_to_jar
 from requests.utils import rewind_body
 
 from ._auth import AuthCore
-from ._config import CacheSpec, PasswordSource, SessionMode
+from ._config import DEFAULT, CacheSpec, Default, PasswordSource, SessionMode
 from ._errors import session_gone
-from ._routes import Need, need_for
-from ._steps import Call, Flow, Reply, own_reply, run, unreachable
+from ._routes import Need
+from ._steps import Call, Flow, Guard, Reply, own_reply, run, unreachable
 from ._values import Session
 from .exceptions import ConfigurationError
 
@@ -100,7 +100,7 @@ class TMDbAuth(AuthCore, requests.auth.AuthBase):
         password: PasswordSource | None = None,
         session_id: str | None = None,
         approve: Callable[[str], object] | None = None,
-        cache: CacheSpec | Any = ...,
+        cache: CacheSpec | Default = DEFAULT,
         api_url: str | None = None,
         http: requests.Session | None = None,
         timeout: float | tuple[float, float] = (10.0, 30.0),
@@ -141,23 +141,20 @@ class TMDbAuth(AuthCore, requests.auth.AuthBase):
         sep = "&" if query_at >= 0 else "?"
         if self._bearer is not None:
             r.headers["Authorization"] = self._bearer
-        need = Need.NONE
-        if self._sessions_on and not (
-            query_at >= 0 and "session_id=" in url[query_at:]
-        ):
-            path = url[start:query_at] if query_at >= 0 else url[start:]
-            need = need_for(r.method or "GET", path)
+        if query_at >= 0:
+            need = self._need(
+                r.method or "GET", url[start:query_at], url[query_at:]
+            )
+        else:
+            need = self._need(r.method or "GET", url[start:], "")
         if need is Need.NONE:
             if self._query:
                 r.url = f"{url}{sep}{self._query}"
             return r
         # The hot path of a session route: the session in memory, its
         # query text computed when it was first seen; no lock.
-        session = self._sessions.active.get(need)
-        if session is None or (
-            session.expires_at is not None
-            and time.time() >= session.expires_at
-        ):
+        session = self._sessions.current(need)
+        if session is None:
             session = self._acquire(need)
         cached = self._suffixes.get(need)
         if cached is not None and cached[0] is session:
@@ -202,8 +199,8 @@ class TMDbAuth(AuthCore, requests.auth.AuthBase):
             http = self._http = requests.Session()
         timeout = self._timeout
         deadline = time.monotonic() + _total(timeout)
-        failure = None
-        try:
+        guard = Guard(self._origin.url, requests.RequestException)
+        with guard:
             response = http.request(
                 **call.wire(self._origin.url, self.settings.credential),
                 json=call.body(),
@@ -213,14 +210,26 @@ class TMDbAuth(AuthCore, requests.auth.AuthBase):
                 stream=True,
             )
             with response:
-                body = _read(response, deadline)
-        except requests.RequestException as exc:
-            failure = type(exc).__name__
-        except TimeoutError:
-            failure = f"no whole answer within {_total(timeout):g} s"
-        if failure is not None:
-            raise unreachable(self._origin.url, failure)
+                body = self._read(response, deadline)
+        guard.check()
         return own_reply(response.status_code, response.headers.items(), body)
+
+    def _read(self, response: requests.Response, deadline: float) -> bytes:
+        """
+        The body of *response*, whole before *deadline*.
+
+        A server that drips its answer a byte at a time never trips a read
+        timeout, which applies to each read; this bounds the whole body.
+        """
+        chunks = []
+        for chunk in response.iter_content(_CHUNK):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise unreachable(
+                    self._origin.url,
+                    f"no whole answer within {_total(self._timeout):g} s",
+                )
+        return b"".join(chunks)
 
     def _run(self, flow: Flow[T]) -> T:
         with self._lock:
@@ -296,21 +305,6 @@ def _total(timeout: float | tuple[float, float]) -> float:
     if isinstance(timeout, tuple):
         return float(sum(timeout))
     return 2.0 * timeout
-
-
-def _read(response: requests.Response, deadline: float) -> bytes:
-    """
-    The body of *response*, or TimeoutError past *deadline*.
-
-    A server that drips its answer a byte at a time never trips a read
-    timeout, which applies to each read; this bounds the whole body.
-    """
-    chunks = []
-    for chunk in response.iter_content(_CHUNK):
-        chunks.append(chunk)
-        if time.monotonic() > deadline:
-            raise TimeoutError
-    return b"".join(chunks)
 
 
 def _rewind(prep: requests.PreparedRequest) -> bool:
