@@ -106,6 +106,29 @@ class TestThreads:
         assert {"guest": 0, "user": 2} == server.sessions_created
 
 
+class _Counting:
+    """A store that counts the operations the policy asks of it."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self.calls = 0
+        self.names: list[str] = []
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._store, name)
+        if not callable(found):
+            return found
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                self.calls += 1
+                self.names.append(name)
+            return found(*args, **kwargs)
+
+        return call
+
+
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 class TestTasks:
     def test_200_tasks_one_session(
@@ -133,6 +156,34 @@ class TestTasks:
 
         assert [201] * 200 == statuses
         assert {"guest": 1, "user": 0} == slow.sessions_created
+
+    def test_200_tasks_wait_in_memory(
+        self, slow: TMDbServer, backend: str
+    ) -> None:
+        """
+        The in-process mechanism, not only its outcome: the tasks of one
+        event loop wait for the one creation on an event, so the store
+        sees one creation's operations (read, lock, read, write, unlock),
+        however many tasks race. (Release one keyed the loop's lock by
+        an object anyio makes anew on each call: 200 tasks, 200 locks,
+        thousands of store reads.)
+        """
+        auth = HttpxAuth(
+            slow.api_key, api_url=slow.url, session="guest", cache=None
+        )
+        counted = _Counting(auth._sessions.store)
+        auth._sessions._store = counted
+
+        async def main() -> None:
+            async with httpx.AsyncClient(auth=auth, timeout=60) as c:
+                async with anyio.create_task_group() as tg:
+                    for _ in range(200):
+                        tg.start_soon(c.post, slow.url + RATING)
+
+        anyio.run(main, backend=backend)
+
+        assert {"guest": 1, "user": 0} == slow.sessions_created
+        assert counted.calls <= 5, counted.names
 
     def test_revocation_under_async_load(
         self, server: TMDbServer, backend: str

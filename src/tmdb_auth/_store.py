@@ -120,10 +120,20 @@ class _Memory:
 
 
 class _Disk:
-    """diskcache, opened safely."""
+    """
+    diskcache, opened safely.
 
-    def __init__(self, cache: diskcache.Cache) -> None:
+    diskcache keeps one SQLite connection per thread and closes only the
+    calling thread's; a connection left in a worker thread is closed by
+    the garbage collector, which Python 3.13 reports as a ResourceWarning.
+    So a cache this store opened has its connection closed after each
+    operation: the store is used when a session is made or looked up, not
+    on every call, and reconnecting costs well under a millisecond.
+    """
+
+    def __init__(self, cache: diskcache.Cache, *, owned: bool = False) -> None:
         self._cache = cache
+        self._owned = owned
 
     @classmethod
     def open(cls, directory: str) -> _Disk:
@@ -136,22 +146,34 @@ class _Disk:
                 disk=diskcache.JSONDisk,
                 eviction_policy="none",
                 timeout=10,
-            )
+            ),
+            owned=True,
         )
 
-    def get(self, key: str) -> Record | None:
-        value = self._cache.get(key)
-        return value if isinstance(value, dict) else None
+    @contextlib.contextmanager
+    def _using(self) -> Iterator[diskcache.Cache]:
+        try:
+            yield self._cache
+        finally:
+            if self._owned:
+                self._cache.close()
 
     def close(self) -> None:
-        self._cache.close()
+        if self._owned:
+            self._cache.close()
+
+    def get(self, key: str) -> Record | None:
+        with self._using() as cache:
+            value = cache.get(key)
+        return value if isinstance(value, dict) else None
 
     def put(self, key: str, record: Record, expire: float | None) -> None:
-        self._cache.set(key, record, expire=expire)
+        with self._using() as cache:
+            cache.set(key, record, expire=expire)
 
     def delete(self, key: str, only_id: str | None) -> bool:
-        with self._cache.transact():
-            value = self._cache.get(key)
+        with self._using() as cache, cache.transact():
+            value = cache.get(key)
             if value is None or (
                 only_id is not None
                 and not (
@@ -159,19 +181,21 @@ class _Disk:
                 )
             ):
                 return False
-            return bool(self._cache.delete(key))
+            return bool(cache.delete(key))
 
     def add(self, key: str, value: str, expire: float) -> bool:
-        return bool(self._cache.add(key, value, expire=expire))
+        with self._using() as cache:
+            return bool(cache.add(key, value, expire=expire))
 
     def release(self, key: str, value: str) -> None:
-        with self._cache.transact():
-            if self._cache.get(key) == value:
-                self._cache.delete(key)
+        with self._using() as cache, cache.transact():
+            if cache.get(key) == value:
+                cache.delete(key)
 
     def items(self) -> Iterator[tuple[str, Record]]:
-        for key in list(self._cache.iterkeys()):
-            value = self._cache.get(key)
+        with self._using() as cache:
+            found = [(key, cache.get(key)) for key in list(cache.iterkeys())]
+        for key, value in found:
             if isinstance(key, str) and isinstance(value, dict):
                 yield key, value
 
@@ -377,9 +401,7 @@ class Store:
     def close(self) -> None:
         """Close the cache if this store opened it (never one passed in)."""
         backend, self._backend = self._backend, None
-        if isinstance(backend, _Disk) and isinstance(
-            self._spec, (str, os.PathLike)
-        ):
+        if isinstance(backend, _Disk):
             backend.close()
 
     def records(self) -> list[tuple[str, Record]]:
