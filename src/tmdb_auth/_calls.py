@@ -117,22 +117,26 @@ class ExplicitCalls:
         self, request_token: RequestToken | str, username: str, password: str
     ) -> Flow[RequestToken]:
         """See the adapters' ``token_validate_with_login``."""
+        try:
+            secret = _password_value(password, "password=")
+        finally:
+            del password
         token = request_token_of(request_token)
         del request_token
         name = _text(username, "username=", "pass the TMDb username")
-        secret = _password_value(password, "password=")
-        del password
         return _protocol.token_validate_with_login(token, name, secret)
 
     def _session_new(
         self, request_token: RequestToken | str, callback: object
     ) -> Flow[Session]:
         """See the adapters' ``session_new``."""
-        token = request_token_of(request_token)
-        del request_token
-        if callback is not None:
-            check_callback(token, callback)
-        del callback
+        try:
+            token = request_token_of(request_token)
+            if callback is not None:
+                check_callback(token, callback)
+        finally:
+            # Whatever is raised, no frame on its traceback holds them.
+            del request_token, callback
         return self._exchange(token)
 
     def _exchange(self, token: RequestToken) -> Flow[Session]:
@@ -182,6 +186,14 @@ class ExplicitCalls:
     ) -> Flow[Session]:
         """See the adapters' ``login``."""
         started = time.time()  # before the lock: see _login_once
+        try:
+            secret = (
+                None
+                if password is None
+                else _password_value(password, "password=")
+            )
+        finally:
+            del password
         sessions = self._sessions
         settings = sessions.settings
         if username is None:
@@ -209,11 +221,8 @@ class ExplicitCalls:
                 "This auth was given session_id=, and only ever travels with "
                 "that session: make a TMDbAuth(username=...) to log in."
             )
-        if password is None:
+        if secret is None:
             secret = settings.read_password()
-        else:
-            secret = _password_value(password, "password=")
-        del password
         return self._login_once(name, secret, started)
 
     def _login_once(
@@ -318,8 +327,10 @@ def check_callback(token: RequestToken, callback: object) -> None:
             (another browser's login, or a forged one), or none, or does
             not say ``approved=true``.
     """
-    fields = _fields(callback)
-    del callback
+    try:
+        fields = _fields(callback)
+    finally:
+        del callback
     returned = _one(fields, "request_token")
     if returned is not None and not hmac.compare_digest(
         returned.reveal().encode(), token.request_token.encode()

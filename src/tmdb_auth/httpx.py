@@ -690,10 +690,12 @@ class TMDbAuth(AuthCore, ExplicitCalls, httpx.Auth):
 
         .. versionadded:: 0.2.0
         """
-        flow = self._token_validate_with_login(
-            request_token, username, password
-        )
-        del password  # no frame on a traceback keeps it
+        try:
+            flow = self._token_validate_with_login(
+                request_token, username, password
+            )
+        finally:
+            del password  # no frame on a traceback keeps it
         return self._explicit(client, flow)
 
     async def atoken_validate_with_login(
@@ -709,10 +711,12 @@ class TMDbAuth(AuthCore, ExplicitCalls, httpx.Auth):
 
         .. versionadded:: 0.2.0
         """
-        flow = self._token_validate_with_login(
-            request_token, username, password
-        )
-        del password
+        try:
+            flow = self._token_validate_with_login(
+                request_token, username, password
+            )
+        finally:
+            del password  # no frame on a traceback keeps it
         return await self._aexplicit(client, flow)
 
     def session_new(
@@ -753,8 +757,10 @@ class TMDbAuth(AuthCore, ExplicitCalls, httpx.Auth):
 
         .. versionadded:: 0.2.0
         """
-        flow = self._session_new(request_token, callback)
-        del request_token, callback
+        try:
+            flow = self._session_new(request_token, callback)
+        finally:
+            del request_token, callback
         return self._explicit(client, flow)
 
     async def asession_new(
@@ -769,8 +775,10 @@ class TMDbAuth(AuthCore, ExplicitCalls, httpx.Auth):
 
         .. versionadded:: 0.2.0
         """
-        flow = self._session_new(request_token, callback)
-        del request_token, callback
+        try:
+            flow = self._session_new(request_token, callback)
+        finally:
+            del request_token, callback
         return await self._aexplicit(client, flow)
 
     def session_delete(
@@ -792,8 +800,10 @@ class TMDbAuth(AuthCore, ExplicitCalls, httpx.Auth):
 
         .. versionadded:: 0.2.0
         """
-        flow = self._session_delete(session)
-        del session
+        try:
+            flow = self._session_delete(session)
+        finally:
+            del session
         return self._explicit(client, flow)
 
     async def asession_delete(
@@ -804,8 +814,10 @@ class TMDbAuth(AuthCore, ExplicitCalls, httpx.Auth):
 
         .. versionadded:: 0.2.0
         """
-        flow = self._session_delete(session)
-        del session
+        try:
+            flow = self._session_delete(session)
+        finally:
+            del session
         return await self._aexplicit(client, flow)
 
     def login(
@@ -838,8 +850,10 @@ class TMDbAuth(AuthCore, ExplicitCalls, httpx.Auth):
 
         .. versionadded:: 0.2.0
         """
-        flow = self._login(username, password)
-        del password
+        try:
+            flow = self._login(username, password)
+        finally:
+            del password
         return self._explicit(client, flow)
 
     async def alogin(
@@ -853,8 +867,10 @@ class TMDbAuth(AuthCore, ExplicitCalls, httpx.Auth):
 
         .. versionadded:: 0.2.0
         """
-        flow = self._login(username, password)
-        del password
+        try:
+            flow = self._login(username, password)
+        finally:
+            del password
         return await self._aexplicit(client, flow)
 
     def session(self, kind: Kind = "user") -> Session | None:

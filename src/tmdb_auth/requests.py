@@ -339,10 +339,12 @@ class TMDbAuth(AuthCore, ExplicitCalls, requests.auth.AuthBase):
 
         .. versionadded:: 0.2.0
         """
-        flow = self._token_validate_with_login(
-            request_token, username, password
-        )
-        del password  # no frame on a traceback keeps it
+        try:
+            flow = self._token_validate_with_login(
+                request_token, username, password
+            )
+        finally:
+            del password  # no frame on a traceback keeps it
         return self._run(flow)
 
     def session_new(
@@ -378,8 +380,10 @@ class TMDbAuth(AuthCore, ExplicitCalls, requests.auth.AuthBase):
 
         .. versionadded:: 0.2.0
         """
-        flow = self._session_new(request_token, callback)
-        del request_token, callback
+        try:
+            flow = self._session_new(request_token, callback)
+        finally:
+            del request_token, callback
         return self._run(flow)
 
     def session_delete(self, session: Session | str | None = None) -> bool:
@@ -398,8 +402,10 @@ class TMDbAuth(AuthCore, ExplicitCalls, requests.auth.AuthBase):
 
         .. versionadded:: 0.2.0
         """
-        flow = self._session_delete(session)
-        del session
+        try:
+            flow = self._session_delete(session)
+        finally:
+            del session
         return self._run(flow)
 
     def login(
@@ -428,8 +434,10 @@ class TMDbAuth(AuthCore, ExplicitCalls, requests.auth.AuthBase):
 
         .. versionadded:: 0.2.0
         """
-        flow = self._login(username, password)
-        del password
+        try:
+            flow = self._login(username, password)
+        finally:
+            del password
         return self._run(flow)
 
     def session(self, kind: Kind = "user") -> Session | None:
