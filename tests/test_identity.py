@@ -266,7 +266,7 @@ class TestExplicitCalls:
         token = auth.token_new()
         server.approve(token.request_token, username="bob")
 
-        with pytest.raises(LoginFailed, match="'bob'.*'ann'"):
+        with pytest.raises(LoginFailed, match=r"'bob'.*'ann'"):
             auth.session_new(token)
 
         (deleted,) = [r for r in server.requests if r.path == DELETE]
