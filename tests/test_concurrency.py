@@ -175,10 +175,12 @@ class TestTasks:
         auth._sessions._store = counted
 
         async def main() -> None:
-            async with httpx.AsyncClient(auth=auth, timeout=60) as c:
-                async with anyio.create_task_group() as tg:
-                    for _ in range(200):
-                        tg.start_soon(c.post, slow.url + RATING)
+            async with (
+                httpx.AsyncClient(auth=auth, timeout=60) as c,
+                anyio.create_task_group() as tg,
+            ):
+                for _ in range(200):
+                    tg.start_soon(c.post, slow.url + RATING)
 
         anyio.run(main, backend=backend)
 

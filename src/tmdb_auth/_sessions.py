@@ -110,12 +110,17 @@ class Sessions:
             "app": self.settings.credential.fingerprint,
         }
 
-    def _load(self, key: str) -> Session | None:
+    def _load(self, key: str, since: float | None = None) -> Session | None:
+        """The live session at *key* (made at *since* or later, if given)."""
         record = self.store.get(key)
         if not record:
             return None
         session = _session_of(record)
-        return session if session is not None and session.alive() else None
+        if session is None or not session.alive():
+            return None
+        if since is not None and session.created_at < since:
+            return None
+        return session
 
     def save(self, session: Session) -> None:
         """Keep *session* in the store (a guest one until it expires)."""
@@ -262,15 +267,20 @@ class Sessions:
         return session
 
     def _locked(
-        self, key: str, make: Callable[[], Flow[Session]]
+        self,
+        key: str,
+        make: Callable[[], Flow[Session]],
+        since: float | None = None,
     ) -> Flow[Session]:
         """
         Load *key*, or make and save it under the cross-process lock.
 
         Waiting for the lock is bounded: it expires after `LOCK_TTL`, so
-        after that long the wait ends with the lock taken or ignored.
+        after that long the wait ends with the lock taken or ignored. With
+        *since*, only a session made at that time or later is taken (an
+        explicit login shares a concurrent one, never an older one).
         """
-        found = self._load(key)
+        found = self._load(key, since)
         if found is not None:  # the common case: no lock, two writes saved
             return found
         store = self.store
@@ -279,14 +289,14 @@ class Sessions:
         pause = _POLL_FIRST
         token = store.try_lock(lock, LOCK_TTL)
         while token is None and time.monotonic() < deadline:
-            found = self._load(key)
+            found = self._load(key, since)
             if found is not None:
                 return found
             yield Pause(pause)
             pause = min(pause * 2, _POLL_MAX)
             token = store.try_lock(lock, LOCK_TTL)
         try:
-            found = self._load(key)
+            found = self._load(key, since)
             if found is not None:
                 return found
             session = yield from make()

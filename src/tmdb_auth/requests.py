@@ -31,11 +31,12 @@ from requests.cookies import extract_cookies_to_jar
 from requests.utils import rewind_body
 
 from ._auth import AuthCore
+from ._calls import ExplicitCalls, Kind
 from ._config import DEFAULT, CacheSpec, Default, PasswordSource, SessionMode
 from ._errors import session_gone
 from ._routes import Need
 from ._steps import Call, Flow, Guard, Reply, own_reply, run, unreachable
-from ._values import Session
+from ._values import RequestToken, Session
 from .exceptions import ConfigurationError
 
 
@@ -51,7 +52,7 @@ def _no_auth(r: requests.PreparedRequest) -> requests.PreparedRequest:
     return r
 
 
-class TMDbAuth(AuthCore, requests.auth.AuthBase):
+class TMDbAuth(AuthCore, ExplicitCalls, requests.auth.AuthBase):
     """
     TMDb authentication as a requests auth plugin.
 
@@ -279,6 +280,191 @@ class TMDbAuth(AuthCore, requests.auth.AuthBase):
             TMDb had already forgotten it).
         """
         return self._run(self._sessions.logout())
+
+    # -- the explicit calls (DESIGN §9) --
+
+    def guest_session_new(self) -> Session:
+        """
+        Make a guest session (``GET /3/authentication/guest_session/new``).
+
+        The session is kept as this auth's guest session (and cached), so
+        the calls that accept a guest travel with it from now on.
+
+        Returns:
+            The new `Session` (kind ``"guest"``, with its ``expires_at``).
+
+        Raises:
+            ConfigurationError: This auth acts for one user (it was given
+                ``session_id=`` or ``username=``, or ``session="user"``):
+                it never travels as a guest.
+            TMDbAuthError: TMDb refused (`InvalidCredentials`, …).
+
+        .. versionadded:: 0.2.0
+        """
+        return self._run(self._guest_session_new())
+
+    def token_new(self, redirect_to: str | None = None) -> RequestToken:
+        """
+        Make a request token (``GET /3/authentication/token/new``).
+
+        Args:
+            redirect_to: Where TMDb sends the person after the approval
+                (a web application's callback URL), with
+                ``request_token`` and ``approved=true`` added.
+
+        Returns:
+            The `RequestToken`; its ``approval_url`` is the page where the
+            person approves it (TMDb's ``Authentication-Callback``, with
+            ``redirect_to`` added). Show that URL to that person only.
+
+        Raises:
+            ConfigurationError: *redirect_to* is not an absolute URL.
+
+        .. versionadded:: 0.2.0
+        """
+        return self._run(self._token_new(redirect_to))
+
+    def token_validate_with_login(
+        self, request_token: RequestToken | str, username: str, password: str
+    ) -> RequestToken:
+        """
+        Approve a request token with a login
+        (``POST /3/authentication/token/validate_with_login``).
+
+        The password travels in the POST body only, and is never stored.
+
+        Args:
+            request_token: The `RequestToken` from `token_new`, or its
+                token string.
+            username: The TMDb username.
+            password: Their password.
+
+        Returns:
+            The approved `RequestToken`, for `session_new`.
+
+        Raises:
+            LoginFailed: TMDb refused the username or password.
+            SessionDenied: The token is unknown, expired or used.
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._token_validate_with_login(
+                request_token, username, password
+            )
+        finally:
+            del password  # no frame on a traceback keeps it
+        return self._run(flow)
+
+    def session_new(
+        self, request_token: RequestToken | str, *, callback: object = None
+    ) -> Session:
+        """
+        Exchange an approved request token for a user session
+        (``POST /3/authentication/session/new``, then ``GET /3/account``).
+
+        The session is returned, not attached by this auth: keep it in your
+        own store, and build ``TMDbAuth(session_id=s.id)`` to use it. One
+        auth object exchanges a request token at most once.
+
+        Args:
+            request_token: The `RequestToken` from `token_new`, or its
+                token string: the one this browser's login started with.
+            callback: A web application's callback: the URL TMDb sent the
+                browser back to, its query string, or its query parameters
+                (``request.args``, ``request.GET``, ``request.query_params``).
+                It must carry *request_token* and ``approved=true``.
+
+        Returns:
+            The `Session` (kind ``"user"``, ``username`` and ``account_id``
+            filled).
+
+        Raises:
+            ApprovalDenied: The callback says the person pressed Deny.
+            SessionDenied: The callback carries another token or none, or
+                no ``approved=true``; the token was already exchanged; or
+                TMDb refused it (not approved, expired, used).
+            LoginFailed: This auth was given ``username=`` and another user
+                approved (the new session is deleted at TMDb).
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._session_new(request_token, callback)
+        finally:
+            del request_token, callback
+        return self._run(flow)
+
+    def session_delete(self, session: Session | str | None = None) -> bool:
+        """
+        Delete a user session at TMDb (``DELETE /3/authentication/session``)
+        and in the cache.
+
+        Args:
+            session: The `Session` or its id; default: this auth's user
+                session.
+
+        Returns:
+            True if TMDb deleted it; False if there was none, TMDb no
+            longer knew it, or it is a guest session (TMDb cannot delete
+            those).
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._session_delete(session)
+        finally:
+            del session
+        return self._run(flow)
+
+    def login(
+        self, username: str | None = None, password: str | None = None
+    ) -> Session:
+        """
+        Log in now: ``token/new``, ``token/validate_with_login``,
+        ``session/new``.
+
+        Single-flight: concurrent logins of the same user (threads,
+        processes) make one session. It is cached and attached as the lazy
+        path would, so later calls travel with it.
+
+        Args:
+            username: The TMDb user; default ``username=`` of this auth.
+            password: Their password; default ``password=`` of this auth.
+
+        Returns:
+            The new user `Session`.
+
+        Raises:
+            ConfigurationError: No username or password, or this auth acts
+                for another identity (``username=`` of another user,
+                ``session_id=``, ``session="guest"``).
+            LoginFailed: TMDb refused the username or password.
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._login(username, password)
+        finally:
+            del password
+        return self._run(flow)
+
+    def session(self, kind: Kind = "user") -> Session | None:
+        """
+        The session this auth would attach now, without any call.
+
+        From memory or the cache; nothing is made.
+
+        Args:
+            kind: ``"user"`` or ``"guest"``.
+
+        Returns:
+            The `Session`, or None when there is none (or this auth never
+            attaches that kind).
+
+        .. versionadded:: 0.2.0
+        """
+        return self._session(kind)
 
 
 def _check_timeout(
