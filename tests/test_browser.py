@@ -182,7 +182,7 @@ class TestApproveInBrowser:
                 url,
                 open_browser=False,
                 out=screen,
-                timeout=timeout,  # type: ignore[arg-type]
+                timeout=timeout,
             )
 
         assert "" == screen.getvalue()

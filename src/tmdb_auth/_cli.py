@@ -120,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
         "--timeout",
         default="600",
         metavar="SECONDS",
-        help="how long to wait for the approval (default: 600)",
+        help="how long to wait for the approval, or for Enter (default: 600)",
     )
     login.add_argument(
         "--force",
