@@ -185,6 +185,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        while _OPENED:  # what the command opened, it closes
+            _OPENED.pop().close()
+
+
+#: The auth objects this run of the command made.
+_OPENED: list[Any] = []
 
 
 # -- the commands ------------------------------------------------------
@@ -195,7 +202,9 @@ def _auth(args: argparse.Namespace, **options: Any) -> Any:
 
     if args.cache is not None:
         options["cache"] = args.cache
-    return TMDbAuth(api_url=args.api_url, **options)
+    auth = TMDbAuth(api_url=args.api_url, **options)
+    _OPENED.append(auth)
+    return auth
 
 
 def _login(args: argparse.Namespace, out: TextIO) -> int:
@@ -387,20 +396,19 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
 
 # -- the library's internals -------------------------------------------
 #
-# The one place the command reaches into the library's private parts. Each
-# helper stands for one public call of the explicit API (DESIGN §9), which
-# will replace it.
+# The command goes through the explicit calls (DESIGN §9); the one place it
+# reaches into the library's private parts is below: an approval cached as
+# the lazy path caches it, and the store's records for `status`.
 
 
 def _cached_user(auth: Any) -> Any:
     """The user session *auth* would use, without making one."""
-    return auth._sessions.user_session()  # noqa: SLF001
+    return auth.session("user")
 
 
 def _login_with_password(auth: Any, username: str, password: Secret) -> Any:
     """A new user session by username and password, cached."""
-    sessions = auth._sessions  # noqa: SLF001
-    return auth._run(sessions.login(username, password))  # noqa: SLF001
+    return auth.login(username, password.reveal())
 
 
 def _login_by_approval(auth: Any, approve: Callable[[str], object]) -> Any:
@@ -411,16 +419,12 @@ def _login_by_approval(auth: Any, approve: Callable[[str], object]) -> Any:
 
 def _guest_session(auth: Any) -> Any:
     """The cached guest session, or a new one."""
-    from ._routes import Need  # noqa: PLC0415
-
-    sessions = auth._sessions  # noqa: SLF001
-    return auth._run(sessions.acquire(Need.GUEST_OK))  # noqa: SLF001
+    return auth.session("guest") or auth.guest_session_new()
 
 
 def _delete(auth: Any, session: Any) -> bool:
     """Log *session* out at TMDb and in the store; True if TMDb deleted it."""
-    sessions = auth._sessions  # noqa: SLF001
-    return bool(auth._run(sessions.logout(session)))  # noqa: SLF001
+    return bool(auth.session_delete(session))
 
 
 def _cached_sessions(auth: Any) -> list[Any]:
