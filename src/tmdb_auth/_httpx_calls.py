@@ -1,0 +1,365 @@
+"""
+The explicit calls (DESIGN §9) of the httpx adapter, sync and async.
+
+Strictly private: a mixin of `tmdb_auth.httpx.TMDbAuth`, apart from the
+auth flow so that each module holds one thing. Each call takes the client
+it goes through first; the ``a``-prefixed twins take an
+`httpx.AsyncClient`. What both adapters share is in `._calls`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+
+from ._calls import ExplicitCalls, Kind
+from ._steps import run
+from ._values import RequestToken, Session
+from .exceptions import ConfigurationError
+
+
+if TYPE_CHECKING:
+    import threading
+
+    from ._steps import Call, Flow, Reply
+
+
+__all__ = ["HttpxCalls"]
+
+T = TypeVar("T")
+
+
+class HttpxCalls(ExplicitCalls):
+    """The explicit calls, driven through the caller's httpx client."""
+
+    if TYPE_CHECKING:  # provided by tmdb_auth.httpx.TMDbAuth
+        _lock: threading.Lock
+
+        def _loop_locks(self) -> Any: ...
+        def _call(self, client: httpx.Client, call: Call) -> Reply: ...
+        async def _arun(
+            self, flow: Flow[T], client: httpx.AsyncClient
+        ) -> T: ...
+
+    # -- the explicit calls (DESIGN §9) --
+
+    def _explicit(self, client: object, flow: Flow[T]) -> T:
+        """Walk *flow* through *client*, under the thread lock."""
+        if not isinstance(client, httpx.Client):
+            flow.close()
+            raise ConfigurationError(
+                "The sync calls take an httpx.Client first; with an "
+                "httpx.AsyncClient, await the a-prefixed twin (alogin, "
+                "asession_new, ...)."
+            )
+        with self._lock:
+            return run(flow, lambda c: self._call(client, c))
+
+    async def _aexplicit(self, client: object, flow: Flow[T]) -> T:
+        """Walk *flow* through *client*, under the event loop's lock."""
+        if not isinstance(client, httpx.AsyncClient):
+            flow.close()
+            raise ConfigurationError(
+                "The a-prefixed calls take an httpx.AsyncClient first; with "
+                "an httpx.Client, call the sync twin (login, session_new, "
+                "...)."
+            )
+        async with self._loop_locks().lock:
+            return await self._arun(flow, client)
+
+    def guest_session_new(self, client: httpx.Client) -> Session:
+        """
+        Make a guest session (``GET /3/authentication/guest_session/new``),
+        through *client*.
+
+        The session is kept as this auth's guest session (and cached), so
+        the calls that accept a guest travel with it from now on.
+
+        Args:
+            client: The `httpx.Client` the call goes through.
+
+        Returns:
+            The new `Session` (kind ``"guest"``, with its ``expires_at``).
+
+        Raises:
+            ConfigurationError: This auth acts for one user (it was given
+                ``session_id=`` or ``username=``, or ``session="user"``):
+                it never travels as a guest.
+            TMDbAuthError: TMDb refused (`InvalidCredentials`, …).
+
+        .. versionadded:: 0.2.0
+        """
+        return self._explicit(client, self._guest_session_new())
+
+    async def aguest_session_new(self, client: httpx.AsyncClient) -> Session:
+        """
+        The async `guest_session_new`, through an `httpx.AsyncClient`.
+
+        .. versionadded:: 0.2.0
+        """
+        return await self._aexplicit(client, self._guest_session_new())
+
+    def token_new(
+        self, client: httpx.Client, redirect_to: str | None = None
+    ) -> RequestToken:
+        """
+        Make a request token (``GET /3/authentication/token/new``).
+
+        Args:
+            client: The `httpx.Client` the call goes through.
+            redirect_to: Where TMDb sends the person after the approval
+                (a web application's callback URL), with
+                ``request_token`` and ``approved=true`` added.
+
+        Returns:
+            The `RequestToken`; its ``approval_url`` is the page where the
+            person approves it (TMDb's ``Authentication-Callback``, with
+            ``redirect_to`` added). Show that URL to that person only.
+
+        Raises:
+            ConfigurationError: *redirect_to* is not an absolute URL.
+
+        .. versionadded:: 0.2.0
+        """
+        return self._explicit(client, self._token_new(redirect_to))
+
+    async def atoken_new(
+        self, client: httpx.AsyncClient, redirect_to: str | None = None
+    ) -> RequestToken:
+        """
+        The async `token_new`, through an `httpx.AsyncClient`.
+
+        .. versionadded:: 0.2.0
+        """
+        return await self._aexplicit(client, self._token_new(redirect_to))
+
+    def token_validate_with_login(
+        self,
+        client: httpx.Client,
+        request_token: RequestToken | str,
+        username: str,
+        password: str,
+    ) -> RequestToken:
+        """
+        Approve a request token with a login
+        (``POST /3/authentication/token/validate_with_login``).
+
+        The password travels in the POST body only, and is never stored.
+
+        Args:
+            client: The `httpx.Client` the call goes through.
+            request_token: The `RequestToken` from `token_new`, or its
+                token string.
+            username: The TMDb username.
+            password: Their password.
+
+        Returns:
+            The approved `RequestToken`, for `session_new`.
+
+        Raises:
+            LoginFailed: TMDb refused the username or password.
+            SessionDenied: The token is unknown, expired or used.
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._token_validate_with_login(
+                request_token, username, password
+            )
+        finally:
+            del password  # no frame on a traceback keeps it
+        return self._explicit(client, flow)
+
+    async def atoken_validate_with_login(
+        self,
+        client: httpx.AsyncClient,
+        request_token: RequestToken | str,
+        username: str,
+        password: str,
+    ) -> RequestToken:
+        """
+        The async `token_validate_with_login`, through an
+        `httpx.AsyncClient`.
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._token_validate_with_login(
+                request_token, username, password
+            )
+        finally:
+            del password  # no frame on a traceback keeps it
+        return await self._aexplicit(client, flow)
+
+    def session_new(
+        self,
+        client: httpx.Client,
+        request_token: RequestToken | str,
+        *,
+        callback: object = None,
+    ) -> Session:
+        """
+        Exchange an approved request token for a user session
+        (``POST /3/authentication/session/new``, then ``GET /3/account``).
+
+        The session is returned, not attached by this auth: keep it in your
+        own store, and build ``TMDbAuth(session_id=s.id)`` to use it. One
+        auth object exchanges a request token at most once.
+
+        Args:
+            client: The `httpx.Client` the calls go through.
+            request_token: The `RequestToken` from `token_new`, or its
+                token string: the one this browser's login started with.
+            callback: A web application's callback: the URL TMDb sent the
+                browser back to, its query string, or its query parameters
+                (``request.args``, ``request.GET``, ``request.query_params``).
+                It must carry *request_token* and ``approved=true``.
+
+        Returns:
+            The `Session` (kind ``"user"``, ``username`` and ``account_id``
+            filled).
+
+        Raises:
+            ApprovalDenied: The callback says the person pressed Deny.
+            SessionDenied: The callback carries another token or none, or
+                no ``approved=true``; the token was already exchanged; or
+                TMDb refused it (not approved, expired, used).
+            LoginFailed: This auth was given ``username=`` and another user
+                approved (the new session is deleted at TMDb).
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._session_new(request_token, callback)
+        finally:
+            del request_token, callback
+        return self._explicit(client, flow)
+
+    async def asession_new(
+        self,
+        client: httpx.AsyncClient,
+        request_token: RequestToken | str,
+        *,
+        callback: object = None,
+    ) -> Session:
+        """
+        The async `session_new`, through an `httpx.AsyncClient`.
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._session_new(request_token, callback)
+        finally:
+            del request_token, callback
+        return await self._aexplicit(client, flow)
+
+    def session_delete(
+        self, client: httpx.Client, session: Session | str | None = None
+    ) -> bool:
+        """
+        Delete a user session at TMDb (``DELETE /3/authentication/session``)
+        and in the cache.
+
+        Args:
+            client: The `httpx.Client` the call goes through.
+            session: The `Session` or its id; default: this auth's user
+                session.
+
+        Returns:
+            True if TMDb deleted it; False if there was none, TMDb no
+            longer knew it, or it is a guest session (TMDb cannot delete
+            those).
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._session_delete(session)
+        finally:
+            del session
+        return self._explicit(client, flow)
+
+    async def asession_delete(
+        self, client: httpx.AsyncClient, session: Session | str | None = None
+    ) -> bool:
+        """
+        The async `session_delete`, through an `httpx.AsyncClient`.
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._session_delete(session)
+        finally:
+            del session
+        return await self._aexplicit(client, flow)
+
+    def login(
+        self,
+        client: httpx.Client,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> Session:
+        """
+        Log in now: ``token/new``, ``token/validate_with_login``,
+        ``session/new``, through *client*.
+
+        Single-flight: concurrent logins of the same user (threads, tasks,
+        processes) make one session. It is cached and attached as the lazy
+        path would, so later calls travel with it.
+
+        Args:
+            client: The `httpx.Client` the calls go through.
+            username: The TMDb user; default ``username=`` of this auth.
+            password: Their password; default ``password=`` of this auth.
+
+        Returns:
+            The new user `Session`.
+
+        Raises:
+            ConfigurationError: No username or password, or this auth acts
+                for another identity (``username=`` of another user,
+                ``session_id=``, ``session="guest"``).
+            LoginFailed: TMDb refused the username or password.
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._login(username, password)
+        finally:
+            del password
+        return self._explicit(client, flow)
+
+    async def alogin(
+        self,
+        client: httpx.AsyncClient,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> Session:
+        """
+        The async `login`, through an `httpx.AsyncClient`.
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._login(username, password)
+        finally:
+            del password
+        return await self._aexplicit(client, flow)
+
+    def session(self, kind: Kind = "user") -> Session | None:
+        """
+        The session this auth would attach now, without any call.
+
+        From memory or the cache; nothing is made, so no client is needed
+        (sync and async alike).
+
+        Args:
+            kind: ``"user"`` or ``"guest"``.
+
+        Returns:
+            The `Session`, or None when there is none (or this auth never
+            attaches that kind).
+
+        .. versionadded:: 0.2.0
+        """
+        return self._session(kind)
