@@ -42,18 +42,26 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._app import User
     from ._person import click
-    from ._server import TMDbServer
+    from ._server import Snapshot, TMDbServer
     from ._traffic import Fault
     from ._wire import RecordedRequest
 
 
-__all__ = ["Fault", "RecordedRequest", "TMDbServer", "User", "click"]
+__all__ = [
+    "Fault",
+    "RecordedRequest",
+    "Snapshot",
+    "TMDbServer",
+    "User",
+    "click",
+]
 
 # The names load on first use, so that the pytest plugin (which imports this
 # package) costs nothing until a test asks for the server.
 _HOMES = {
     "Fault": "._traffic",
     "RecordedRequest": "._wire",
+    "Snapshot": "._server",
     "TMDbServer": "._server",
     "User": "._app",
     "click": "._person",

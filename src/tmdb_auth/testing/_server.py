@@ -16,11 +16,20 @@ import threading
 
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from ._app import Catalogue, Settings, State, User, _dataset, handle, seed
+from ._app import (
+    Catalogue,
+    Checkpoint,
+    Settings,
+    State,
+    User,
+    _dataset,
+    handle,
+    seed,
+)
 from ._http import Listener, is_loopback
-from ._traffic import Fault, Traffic, TrafficControls
+from ._traffic import Fault, Traffic, TrafficCheckpoint, TrafficControls
 from ._wire import RecordedRequest, Response
 
 
@@ -28,7 +37,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 
-__all__ = ["TMDbServer"]
+__all__ = ["Snapshot", "TMDbServer"]
 
 #: Where ``session_delay`` applies: the calls that create sessions.
 _SESSION_PATHS = frozenset(
@@ -41,6 +50,26 @@ _SESSION_PATHS = frozenset(
 
 
 DataSource = str | os.PathLike[str] | Mapping[str, Any]
+
+
+class Snapshot:
+    """
+    Everything a stand-in knows at one moment, from
+    :meth:`TMDbServer.snapshot`, for :meth:`TMDbServer.reset`.
+
+    Opaque; it can be restored any number of times.
+
+    .. versionadded:: 0.2.0
+    """
+
+    __slots__ = ("_state", "_traffic")
+
+    def __init__(self, state: Checkpoint, traffic: TrafficCheckpoint) -> None:
+        self._state = state
+        self._traffic = traffic
+
+    def __repr__(self) -> str:
+        return "<tmdb_auth.testing.Snapshot>"
 
 
 class TMDbServer(TrafficControls):
@@ -162,6 +191,7 @@ class TMDbServer(TrafficControls):
             retry_after=retry_after,
             session_delay=session_delay,
         )
+        self._start = self.snapshot()
         self._port = port
         self._stopping = threading.Event()
         self._lifecycle = threading.Lock()
@@ -382,6 +412,15 @@ class TMDbServer(TrafficControls):
         """
         self._state.advance(seconds)
 
+    @property
+    def now(self) -> float:
+        """
+        The server clock (epoch seconds): wall time plus `advance`.
+
+        .. versionadded:: 0.2.0
+        """
+        return self._state.now()
+
     def session_is_valid(self, session_id: str) -> bool:
         """
         Whether *session_id* (user or guest) would be accepted now.
@@ -453,15 +492,41 @@ class TMDbServer(TrafficControls):
             _dataset.add_tv(self._state, name, seasons=seasons, **fields)
         )
 
-    def reset(self) -> None:
+    # --- snapshots and reset ------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """
+        Everything the server knows now (keys, users, data, tokens,
+        sessions, ratings, lists, the clock, the rate limit and
+        ``session_delay``), to come back to with :meth:`reset`.
+
+        .. versionadded:: 0.2.0
+        """
+        with self._state.lock:
+            return Snapshot(
+                self._state.checkpoint(), self._traffic.checkpoint()
+            )
+
+    def reset(self, to: Snapshot | Literal["start"] | None = None) -> None:
         """
         Clear the log, the session counters and pending faults.
 
-        Keys, users, tokens and sessions stay.
+        Without *to*, keys, users, tokens and sessions stay.  With a
+        :meth:`snapshot`, everything else goes back to it too; with
+        ``"start"``, to the server as it was made (its data set loaded).
+        What ``tmdb_server_session`` and ``tmdb_server_module`` do between
+        tests.
+
+        .. versionchanged:: 0.2.0
+           The *to* argument.
         """
         with self._state.lock:
             self._traffic.clear()
             self._state.created = {"guest": 0, "user": 0}
+            target = self._start if to == "start" else to
+            if isinstance(target, Snapshot):
+                self._state.restore(target._state)  # noqa: SLF001
+                self._traffic.restore(target._traffic)  # noqa: SLF001
 
     # --- the one-module stand-in's names ----------------------------------
     # Transitional, like State's: tests/leaks.py and

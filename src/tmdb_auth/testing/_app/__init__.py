@@ -26,12 +26,13 @@ from . import account, auth, lists, media, search, v4, web
 from ._catalogue import Catalogue
 from ._core import Call, Reject, Router, fail
 from ._seed import seed
-from ._state import Settings, State, User
+from ._state import Checkpoint, Settings, State, User
 
 
 __all__ = [
     "ROUTER",
     "Catalogue",
+    "Checkpoint",
     "Settings",
     "State",
     "User",
