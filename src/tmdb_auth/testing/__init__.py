@@ -6,6 +6,7 @@ tokens approved by login or on an approval web page, user sessions,
 logout), the endpoints that need a session (account, account states,
 ratings, lists), a few read endpoints, and v4 ``/4/auth``.  It runs on a
 loopback port in a background thread and uses only the standard library.
+Its test controls also answer over HTTP, under ``/_tmdb/``.
 
 Example::
 

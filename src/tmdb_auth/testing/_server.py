@@ -3,9 +3,9 @@
 
 Strictly private; the public names are re-exported by
 :mod:`tmdb_auth.testing`.  It wires the parts together: the HTTP plumbing
-(``_http``), traffic control (``_traffic``: log, faults, rate limit) and
-TMDb's behaviour (``_app``), and every test control is one of its
-methods.
+(``_http``), traffic control (``_traffic``: log, faults, rate limit), the
+control API (``_control``, under ``/_tmdb/``) and TMDb's behaviour
+(``_app``), and every test control is one of its methods.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from ._app import (
     handle,
     seed,
 )
+from ._control import CONTROL_PREFIX, Control
 from ._http import Listener, is_loopback
 from ._traffic import Fault, Traffic, TrafficCheckpoint, TrafficControls
 from ._wire import RecordedRequest, Response
@@ -82,7 +83,8 @@ class TMDbServer(TrafficControls):
     built-in data set (movies, TV shows, people, genres, search, discover),
     with TMDb's status codes, messages, key orders and headers.  Test
     controls add keys, users and data, approve tokens, revoke or expire
-    sessions, rate-limit, inject faults, and record every request.
+    sessions, rate-limit, inject faults, and record every request; the
+    same controls answer over HTTP under ``/_tmdb/`` (`control_url`).
 
     Example::
 
@@ -97,7 +99,8 @@ class TMDbServer(TrafficControls):
 
     Args:
         host: The address to bind.  Loopback by default; any other address
-            must be passed explicitly and exposes the server to the network.
+            must be passed explicitly and exposes the server to the network
+            (without the control API).
         port: The port; 0 picks a free one.
         api_key: The default API key (32 hex); random by default.
         username: The default user, who also owns the default key.
@@ -126,14 +129,18 @@ class TMDbServer(TrafficControls):
         data: A data set to load at start: the path of a JSON file, or the
             mapping itself (format on the testing page: ``movies``, ``tv``,
             ``users``, ``seed``).
+        control: Answer the control API under ``/_tmdb/``.  ``None`` (the
+            default) turns it on for a loopback host and off for any other:
+            it never listens beyond loopback.
 
     Raises:
-        ValueError: An argument is out of range or malformed, or the data
-            set is not valid.
+        ValueError: An argument is out of range or malformed, the data set
+            is not valid, or *control* is asked for on a non-loopback host.
 
     .. versionadded:: 0.1.0
     .. versionchanged:: 0.2.0
-       A built-in data set of 250 movies and 60 shows, and *data*.
+       A built-in data set of 250 movies and 60 shows, *data*, and the
+       control API (*control*).
     """
 
     def __init__(
@@ -155,6 +162,7 @@ class TMDbServer(TrafficControls):
         lenient_bodies: bool = True,
         deny_param: str | None = "denied",
         data: DataSource | None = None,
+        control: bool | None = None,
     ) -> None:
         if not host or host != host.strip() or any(c.isspace() for c in host):
             msg = "host must be an address such as 127.0.0.1, without spaces"
@@ -164,6 +172,15 @@ class TMDbServer(TrafficControls):
             raise ValueError(msg)
         self.host = host
         self.loopback = is_loopback(host)
+        if control and not self.loopback:
+            msg = (
+                f"the control API only listens on loopback, and {host} is "
+                "not a loopback address: bind 127.0.0.1, or leave control "
+                "unset"
+            )
+            raise ValueError(msg)
+        #: Whether the control API answers under ``/_tmdb/``.
+        self.control = self.loopback if control is None else control
         settings = Settings(
             auth_body=auth_body,
             delete_unknown_session=delete_unknown_session,
@@ -191,6 +208,7 @@ class TMDbServer(TrafficControls):
             retry_after=retry_after,
             session_delay=session_delay,
         )
+        self._control = Control(self, self._traffic)
         self._start = self.snapshot()
         self._port = port
         self._stopping = threading.Event()
@@ -223,6 +241,16 @@ class TMDbServer(TrafficControls):
             raise RuntimeError(msg)
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self._port}"
+
+    @property
+    def control_url(self) -> str | None:
+        """
+        The base URL of the control API (``…/_tmdb/``), or ``None`` when it
+        is off.
+
+        .. versionadded:: 0.2.0
+        """
+        return f"{self.url}{CONTROL_PREFIX}/" if self.control else None
 
     @property
     def env(self) -> dict[str, str]:
@@ -298,8 +326,13 @@ class TMDbServer(TrafficControls):
 
     def _answer(self, record: RecordedRequest) -> Response | None:
         """
-        The answer to one request: traffic control, then TMDb.
+        The answer to one request: control API, then traffic, then TMDb.
         """
+        path = record.path
+        if self.control and (
+            path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+        ):
+            return self._control.handle(record)
         decision = self._traffic.admit(record)
         if isinstance(decision, Fault):
             if decision.delay > 0:
@@ -311,7 +344,7 @@ class TMDbServer(TrafficControls):
         elif decision is not None:
             return decision
         delay = self._traffic.session_delay
-        if record.path in _SESSION_PATHS and delay > 0:
+        if path in _SESSION_PATHS and delay > 0:
             self._stopping.wait(delay)
         return handle(self._state, record)
 

@@ -408,6 +408,8 @@ class TrafficControls:
     def requests(self) -> list[RecordedRequest]:
         """
         A copy of the log of every request received, in order.
+
+        Calls of the control API are not logged.
         """
         return self._traffic.requests()
 
