@@ -329,6 +329,8 @@ class TestSnapshots:
         assert {"guest": 0, "user": 0} == server.sessions_created
         assert 0 == server.count()
         assert "<tmdb_auth.testing.Snapshot>" == repr(snapshot)
+        with pytest.raises(ValueError, match="snapshot"):
+            server.reset(to="yesterday")  # type: ignore[arg-type]
 
     def test_reset_to_start(self):
         """

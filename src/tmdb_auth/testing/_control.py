@@ -105,11 +105,12 @@ def _loopback_host(header: str) -> bool:
 def _want(
     body: dict[str, Any], name: str, kind: type | tuple[type, ...]
 ) -> Any:
+    """
+    ``body[name]`` if it is a *kind* (never a bool), else 400.
+    """
     value = body.get(name)
-    if not isinstance(value, kind) or isinstance(value, bool) != (
-        kind is bool
-    ):
-        what = getattr(kind, "__name__", "a value of the right type")
+    if not isinstance(value, kind) or isinstance(value, bool):
+        what = getattr(kind, "__name__", "number")
         raise _Bad(f"{name!r} must be a {what}")
     return value
 

@@ -550,13 +550,20 @@ class TMDbServer(TrafficControls):
         What ``tmdb_server_session`` and ``tmdb_server_module`` do between
         tests.
 
+        Raises:
+            ValueError: *to* is none of these.
+
         .. versionchanged:: 0.2.0
            The *to* argument.
         """
+        # Typed callers cannot pass anything else; untyped ones are told.
+        target: object = self._start if to == "start" else to
+        if target is not None and not isinstance(target, Snapshot):
+            msg = f"reset(to=...) takes a snapshot() or 'start', not {to!r}"
+            raise ValueError(msg)
         with self._state.lock:
             self._traffic.clear()
             self._state.created = {"guest": 0, "user": 0}
-            target = self._start if to == "start" else to
             if isinstance(target, Snapshot):
                 self._state.restore(target._state)  # noqa: SLF001
                 self._traffic.restore(target._traffic)  # noqa: SLF001

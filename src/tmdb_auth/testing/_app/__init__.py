@@ -1,9 +1,9 @@
 """
 TMDb's behaviour, I/O free: the stand-in's application.
 
-Strictly private.  `handle` turns a `~tmdb_auth.testing._wire.
-RecordedRequest` into a `~tmdb_auth.testing._wire.Response`: credential
-first, then the route's own checks (session, body, resource).  One module
+Strictly private.  `handle` turns a recorded request into the response to
+send: the credential first, then the route's own checks (session, body,
+resource).  One module
 per concept declares its endpoints in its own ``routes``:
 
 - ``auth``: the credential check, sessions, ``/3/authentication``;
