@@ -45,6 +45,8 @@ def serving(*options: str) -> Iterator[dict[str, str]]:
                 lines.append(line.strip())
             banner = dict(line.split("=", 1) for line in lines if "=" in line)
             banner["url"] = lines[0].rsplit(" ", 1)[1]
+            control = [x for x in lines if x.startswith("control API: ")]
+            banner["control"] = control[0].split()[2] if control else ""
             banner["lines"] = "\n".join(lines)
             yield banner
         finally:
@@ -156,3 +158,46 @@ class TestServe:
 
         assert "Served Film" == movie.json()["title"]
         assert banner["url"] == banner["TMDB_API_URL"]
+
+    def test_prints_how_to_reach_the_control_api(self) -> None:
+        """
+        The banner names the control API, which drives the server: here,
+        approving a request token from outside.
+        """
+        with serving() as banner:
+            url, control = banner["url"], banner["control"]
+            key = {"api_key": banner["TMDB_API_KEY"]}
+            state = httpx.get(control + "state").json()
+            token = httpx.get(
+                url + "/3/authentication/token/new", params=key
+            ).json()["request_token"]
+            httpx.post(
+                control + "tokens/approve", json={"request_token": token}
+            )
+            session = httpx.post(
+                url + "/3/authentication/session/new",
+                params=key,
+                json={"request_token": token},
+            )
+
+        assert (
+            f"control API: {url}/_tmdb/ (try: curl {url}/_tmdb/state)"
+            in banner["lines"]
+        )
+        assert banner["TMDB_API_KEY"] == state["api_key"]
+        assert 200 == session.status_code
+
+    def test_control_api_off_beyond_loopback(self) -> None:
+        """
+        Bound beyond loopback, the server says the control API is off,
+        and it is.
+        """
+        with serving("--host", "0.0.0.0") as banner:  # noqa: S104
+            port = banner["url"].rsplit(":", 1)[1]
+            r = httpx.get(f"http://127.0.0.1:{port}/_tmdb/state")
+
+        assert (
+            "control API: off (it only listens on loopback, and 0.0.0.0 is "
+            "not)" in banner["lines"]
+        )
+        assert 404 == r.status_code

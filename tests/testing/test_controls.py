@@ -295,3 +295,71 @@ class TestControls:
         """
         with pytest.raises(ValueError, match="32"):
             server.add_api_key("ABC")
+
+
+class TestSnapshots:
+    def test_reset_to_a_snapshot(
+        self, server: TMDbServer, client: httpx.Client
+    ):
+        """
+        reset(to=snapshot) undoes everything since, log included; the
+        snapshot can be used again.
+        """
+        kept = login(server, client)
+        snapshot = server.snapshot()
+        later = login(server, client)
+        server.add_user("bob", "bob-pw")
+        server.add_movie("Later", id=4321)
+        server.revoke_session(kept)
+        server.advance(3600)
+        server.set_rate_limit(0.001, burst=1)
+        server.session_delay = 3.0
+
+        server.reset(to=snapshot)
+        after = [client.get("/3/movie/4321").status_code for _ in range(2)]
+        again = login(server, client)
+        server.reset(to=snapshot)
+
+        assert server.session_is_valid(kept)
+        assert not server.session_is_valid(later)
+        assert not server.session_is_valid(again)
+        assert ["ann"] == [u.username for u in server.users]
+        assert [404, 404] == after
+        assert 0.0 == server.session_delay
+        assert {"guest": 0, "user": 0} == server.sessions_created
+        assert 0 == server.count()
+        assert "<tmdb_auth.testing.Snapshot>" == repr(snapshot)
+        with pytest.raises(ValueError, match="snapshot"):
+            server.reset(to="yesterday")  # type: ignore[arg-type]
+
+    def test_reset_to_start(self):
+        """
+        reset(to="start") is the server as it was made, its data loaded.
+        """
+        with TMDbServer(data={"movies": [{"title": "Loaded", "id": 9}]}) as s:
+            s.add_movie("Added", id=10)
+            s.reset(to="start")
+            params = {"api_key": s.api_key}
+            loaded = httpx.get(s.url + "/3/movie/9", params=params)
+            added = httpx.get(s.url + "/3/movie/10", params=params)
+
+        assert (200, 404) == (loaded.status_code, added.status_code)
+
+    def test_secrets(self, server: TMDbServer, client: httpx.Client):
+        """
+        secrets() has every key, password, token and session id, revoked
+        ones too.
+        """
+        token = new_token(client)
+        sid = login(server, client)
+        gid = guest(client)
+        server.revoke_all_sessions()
+
+        assert {
+            server.api_key,
+            server.read_token,
+            server.password,
+            token,
+            sid,
+            gid,
+        } <= server.secrets()

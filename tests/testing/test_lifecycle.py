@@ -173,7 +173,7 @@ class TestLifecycle:
             text=True,
         ) as proc:
             assert proc.stdout is not None
-            lines = [proc.stdout.readline() for _ in range(5)]
+            lines = [proc.stdout.readline() for _ in range(6)]
             url = lines[1].strip().split("=", 1)[1]
             key = lines[2].strip().split("=", 1)[1]
             status = web.get(
@@ -187,6 +187,7 @@ class TestLifecycle:
         assert lines[0].startswith("Stand-in TMDb server at http://127.0.0.1:")
         assert lines[3].startswith("  TMDB_READ_ACCESS_TOKEN=")
         assert lines[4].startswith("  user: ann / password: ")
+        assert f"  control API: {url}/_tmdb/ " in lines[5]
         assert "Press Ctrl-C to stop.\n" == rest
         assert 0 == code
 

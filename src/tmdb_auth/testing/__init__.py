@@ -6,6 +6,7 @@ tokens approved by login or on an approval web page, user sessions,
 logout), the endpoints that need a session (account, account states,
 ratings, lists), a few read endpoints, and v4 ``/4/auth``.  It runs on a
 loopback port in a background thread and uses only the standard library.
+Its test controls also answer over HTTP, under ``/_tmdb/``.
 
 Example::
 
@@ -42,18 +43,26 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._app import User
     from ._person import click
-    from ._server import TMDbServer
+    from ._server import Snapshot, TMDbServer
     from ._traffic import Fault
     from ._wire import RecordedRequest
 
 
-__all__ = ["Fault", "RecordedRequest", "TMDbServer", "User", "click"]
+__all__ = [
+    "Fault",
+    "RecordedRequest",
+    "Snapshot",
+    "TMDbServer",
+    "User",
+    "click",
+]
 
 # The names load on first use, so that the pytest plugin (which imports this
 # package) costs nothing until a test asks for the server.
 _HOMES = {
     "Fault": "._traffic",
     "RecordedRequest": "._wire",
+    "Snapshot": "._server",
     "TMDbServer": "._server",
     "User": "._app",
     "click": "._person",

@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--host",
         default="127.0.0.1",
-        help="the address to bind (default: %(default)s)",
+        help="the address to bind (default: %(default)s; the control API "
+        "is off on any address that is not loopback)",
     )
     parser.add_argument(
         "--port", default="0", help="the port (default: 0, a free port)"
@@ -50,12 +51,23 @@ def banner(server: object) -> str:
     from ._server import TMDbServer  # noqa: PLC0415 -- keep --help fast
 
     assert isinstance(server, TMDbServer)  # noqa: S101 -- ours
+    if server.control_url is not None:
+        control = (
+            f"  control API: {server.control_url} "
+            f"(try: curl {server.control_url}state)"
+        )
+    else:
+        control = (
+            f"  control API: off (it only listens on loopback, and "
+            f"{server.host} is not)"
+        )
     return (
         f"Stand-in TMDb server at {server.url}\n"
         f"  TMDB_API_URL={server.url}\n"
         f"  TMDB_API_KEY={server.api_key}\n"
         f"  TMDB_READ_ACCESS_TOKEN={server.read_token}\n"
         f"  user: {server.username} / password: {server.password}\n"
+        f"{control}\n"
         "Press Ctrl-C to stop."
     )
 

@@ -3,9 +3,9 @@
 
 Strictly private; the public names are re-exported by
 :mod:`tmdb_auth.testing`.  It wires the parts together: the HTTP plumbing
-(``_http``), traffic control (``_traffic``: log, faults, rate limit) and
-TMDb's behaviour (``_app``), and every test control is one of its
-methods.
+(``_http``), traffic control (``_traffic``: log, faults, rate limit), the
+control API (``_control``, under ``/_tmdb/``) and TMDb's behaviour
+(``_app``), and every test control is one of its methods.
 """
 
 from __future__ import annotations
@@ -16,11 +16,21 @@ import threading
 
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from ._app import Catalogue, Settings, State, User, _dataset, handle, seed
+from ._app import (
+    Catalogue,
+    Checkpoint,
+    Settings,
+    State,
+    User,
+    _dataset,
+    handle,
+    seed,
+)
+from ._control import CONTROL_PREFIX, Control
 from ._http import Listener, is_loopback
-from ._traffic import Fault, Traffic, TrafficControls
+from ._traffic import Fault, Traffic, TrafficCheckpoint, TrafficControls
 from ._wire import RecordedRequest, Response
 
 
@@ -28,7 +38,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 
-__all__ = ["TMDbServer"]
+__all__ = ["Snapshot", "TMDbServer"]
 
 #: Where ``session_delay`` applies: the calls that create sessions.
 _SESSION_PATHS = frozenset(
@@ -43,6 +53,26 @@ _SESSION_PATHS = frozenset(
 DataSource = str | os.PathLike[str] | Mapping[str, Any]
 
 
+class Snapshot:
+    """
+    Everything a stand-in knows at one moment, from
+    :meth:`TMDbServer.snapshot`, for :meth:`TMDbServer.reset`.
+
+    Opaque; it can be restored any number of times.
+
+    .. versionadded:: 0.2.0
+    """
+
+    __slots__ = ("_state", "_traffic")
+
+    def __init__(self, state: Checkpoint, traffic: TrafficCheckpoint) -> None:
+        self._state = state
+        self._traffic = traffic
+
+    def __repr__(self) -> str:
+        return "<tmdb_auth.testing.Snapshot>"
+
+
 class TMDbServer(TrafficControls):
     """
     A stand-in for ``api.themoviedb.org`` on a loopback port.
@@ -53,7 +83,8 @@ class TMDbServer(TrafficControls):
     built-in data set (movies, TV shows, people, genres, search, discover),
     with TMDb's status codes, messages, key orders and headers.  Test
     controls add keys, users and data, approve tokens, revoke or expire
-    sessions, rate-limit, inject faults, and record every request.
+    sessions, rate-limit, inject faults, and record every request; the
+    same controls answer over HTTP under ``/_tmdb/`` (`control_url`).
 
     Example::
 
@@ -68,7 +99,8 @@ class TMDbServer(TrafficControls):
 
     Args:
         host: The address to bind.  Loopback by default; any other address
-            must be passed explicitly and exposes the server to the network.
+            must be passed explicitly and exposes the server to the network
+            (without the control API).
         port: The port; 0 picks a free one.
         api_key: The default API key (32 hex); random by default.
         username: The default user, who also owns the default key.
@@ -97,14 +129,18 @@ class TMDbServer(TrafficControls):
         data: A data set to load at start: the path of a JSON file, or the
             mapping itself (format on the testing page: ``movies``, ``tv``,
             ``users``, ``seed``).
+        control: Answer the control API under ``/_tmdb/``.  ``None`` (the
+            default) turns it on for a loopback host and off for any other:
+            it never listens beyond loopback.
 
     Raises:
-        ValueError: An argument is out of range or malformed, or the data
-            set is not valid.
+        ValueError: An argument is out of range or malformed, the data set
+            is not valid, or *control* is asked for on a non-loopback host.
 
     .. versionadded:: 0.1.0
     .. versionchanged:: 0.2.0
-       A built-in data set of 250 movies and 60 shows, and *data*.
+       A built-in data set of 250 movies and 60 shows, *data*, and the
+       control API (*control*).
     """
 
     def __init__(
@@ -126,6 +162,7 @@ class TMDbServer(TrafficControls):
         lenient_bodies: bool = True,
         deny_param: str | None = "denied",
         data: DataSource | None = None,
+        control: bool | None = None,
     ) -> None:
         if not host or host != host.strip() or any(c.isspace() for c in host):
             msg = "host must be an address such as 127.0.0.1, without spaces"
@@ -135,6 +172,15 @@ class TMDbServer(TrafficControls):
             raise ValueError(msg)
         self.host = host
         self.loopback = is_loopback(host)
+        if control and not self.loopback:
+            msg = (
+                f"the control API only listens on loopback, and {host} is "
+                "not a loopback address: bind 127.0.0.1, or leave control "
+                "unset"
+            )
+            raise ValueError(msg)
+        #: Whether the control API answers under ``/_tmdb/``.
+        self.control = self.loopback if control is None else control
         settings = Settings(
             auth_body=auth_body,
             delete_unknown_session=delete_unknown_session,
@@ -162,6 +208,8 @@ class TMDbServer(TrafficControls):
             retry_after=retry_after,
             session_delay=session_delay,
         )
+        self._control = Control(self, self._traffic)
+        self._start = self.snapshot()
         self._port = port
         self._stopping = threading.Event()
         self._lifecycle = threading.Lock()
@@ -193,6 +241,16 @@ class TMDbServer(TrafficControls):
             raise RuntimeError(msg)
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self._port}"
+
+    @property
+    def control_url(self) -> str | None:
+        """
+        The base URL of the control API (``…/_tmdb/``), or ``None`` when it
+        is off.
+
+        .. versionadded:: 0.2.0
+        """
+        return f"{self.url}{CONTROL_PREFIX}/" if self.control else None
 
     @property
     def env(self) -> dict[str, str]:
@@ -268,8 +326,13 @@ class TMDbServer(TrafficControls):
 
     def _answer(self, record: RecordedRequest) -> Response | None:
         """
-        The answer to one request: traffic control, then TMDb.
+        The answer to one request: control API, then traffic, then TMDb.
         """
+        path = record.path
+        if self.control and (
+            path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+        ):
+            return self._control.handle(record)
         decision = self._traffic.admit(record)
         if isinstance(decision, Fault):
             if decision.delay > 0:
@@ -281,7 +344,7 @@ class TMDbServer(TrafficControls):
         elif decision is not None:
             return decision
         delay = self._traffic.session_delay
-        if record.path in _SESSION_PATHS and delay > 0:
+        if path in _SESSION_PATHS and delay > 0:
             self._stopping.wait(delay)
         return handle(self._state, record)
 
@@ -382,6 +445,15 @@ class TMDbServer(TrafficControls):
         """
         self._state.advance(seconds)
 
+    @property
+    def now(self) -> float:
+        """
+        The server clock (epoch seconds): wall time plus `advance`.
+
+        .. versionadded:: 0.2.0
+        """
+        return self._state.now()
+
     def session_is_valid(self, session_id: str) -> bool:
         """
         Whether *session_id* (user or guest) would be accepted now.
@@ -453,15 +525,48 @@ class TMDbServer(TrafficControls):
             _dataset.add_tv(self._state, name, seasons=seasons, **fields)
         )
 
-    def reset(self) -> None:
+    # --- snapshots and reset ------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """
+        Everything the server knows now (keys, users, data, tokens,
+        sessions, ratings, lists, the clock, the rate limit and
+        ``session_delay``), to come back to with :meth:`reset`.
+
+        .. versionadded:: 0.2.0
+        """
+        with self._state.lock:
+            return Snapshot(
+                self._state.checkpoint(), self._traffic.checkpoint()
+            )
+
+    def reset(self, to: Snapshot | Literal["start"] | None = None) -> None:
         """
         Clear the log, the session counters and pending faults.
 
-        Keys, users, tokens and sessions stay.
+        Without *to*, keys, users, tokens and sessions stay.  With a
+        :meth:`snapshot`, everything else goes back to it too; with
+        ``"start"``, to the server as it was made (its data set loaded).
+        What ``tmdb_server_session`` and ``tmdb_server_module`` do between
+        tests.
+
+        Raises:
+            ValueError: *to* is none of these.
+
+        .. versionchanged:: 0.2.0
+           The *to* argument.
         """
+        # Typed callers cannot pass anything else; untyped ones are told.
+        target: object = self._start if to == "start" else to
+        if target is not None and not isinstance(target, Snapshot):
+            msg = f"reset(to=...) takes a snapshot() or 'start', not {to!r}"
+            raise ValueError(msg)
         with self._state.lock:
             self._traffic.clear()
             self._state.created = {"guest": 0, "user": 0}
+            if isinstance(target, Snapshot):
+                self._state.restore(target._state)  # noqa: SLF001
+                self._traffic.restore(target._traffic)  # noqa: SLF001
 
     # --- the one-module stand-in's names ----------------------------------
     # Transitional, like State's: tests/leaks.py and

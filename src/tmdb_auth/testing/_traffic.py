@@ -19,7 +19,7 @@ from ._codes import CODE_FOR_STATUS, error_body, error_response
 from ._wire import JSON_TYPE, RecordedRequest, Response, json_response
 
 
-__all__ = ["Fault", "Traffic", "TrafficControls"]
+__all__ = ["Fault", "Traffic", "TrafficCheckpoint", "TrafficControls"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,18 @@ class _Bucket:
         return False
 
 
+@dataclass(frozen=True)
+class TrafficCheckpoint:
+    """
+    The traffic settings at one moment: rate limit, session delay,
+    ``Retry-After``.
+    """
+
+    rate_limit: tuple[float, int] | None
+    session_delay: float
+    retry_after: int | None
+
+
 class Traffic:
     """
     The request log, the queue of faults and the rate limit.
@@ -147,12 +159,27 @@ class Traffic:
                 )
                 self._bucket = _Bucket(per_second, size)
 
+    @property
+    def rate_limit(self) -> tuple[float, int] | None:
+        """
+        ``(per_second, burst)``, or ``None`` when off.
+        """
+        bucket = self._bucket
+        return None if bucket is None else (bucket.rate, bucket.burst)
+
     def add_fault(self, fault: Fault, count: int) -> None:
         """
         Queue *fault* for the next *count* matching requests.
         """
         with self.lock:
             self._faults.append(_Queued(fault, count))
+
+    def faults(self) -> list[tuple[Fault, int]]:
+        """
+        The queued faults and how many requests each still applies to.
+        """
+        with self.lock:
+            return [(q.fault, q.remaining) for q in self._faults]
 
     def requests(self) -> list[RecordedRequest]:
         """
@@ -190,6 +217,27 @@ class Traffic:
         with self.lock:
             self.log.clear()
             self._faults.clear()
+
+    def checkpoint(self) -> TrafficCheckpoint:
+        """
+        The rate limit, session delay and ``Retry-After`` now.
+        """
+        return TrafficCheckpoint(
+            self.rate_limit, self.session_delay, self.retry_after
+        )
+
+    def restore(self, checkpoint: TrafficCheckpoint) -> None:
+        """
+        Put the rate limit (a full bucket), session delay and
+        ``Retry-After`` back.
+        """
+        limit = checkpoint.rate_limit
+        if limit is None:
+            self.set_rate_limit(None)
+        else:
+            self.set_rate_limit(*limit)
+        self.session_delay = checkpoint.session_delay
+        self.retry_after = checkpoint.retry_after
 
     # --- per request ------------------------------------------------------
 
@@ -360,6 +408,8 @@ class TrafficControls:
     def requests(self) -> list[RecordedRequest]:
         """
         A copy of the log of every request received, in order.
+
+        Calls of the control API are not logged.
         """
         return self._traffic.requests()
 

@@ -1,9 +1,9 @@
 """
 TMDb's behaviour, I/O free: the stand-in's application.
 
-Strictly private.  `handle` turns a `~tmdb_auth.testing._wire.
-RecordedRequest` into a `~tmdb_auth.testing._wire.Response`: credential
-first, then the route's own checks (session, body, resource).  One module
+Strictly private.  `handle` turns a recorded request into the response to
+send: the credential first, then the route's own checks (session, body,
+resource).  One module
 per concept declares its endpoints in its own ``routes``:
 
 - ``auth``: the credential check, sessions, ``/3/authentication``;
@@ -26,12 +26,13 @@ from . import account, auth, lists, media, search, v4, web
 from ._catalogue import Catalogue
 from ._core import Call, Reject, Router, fail
 from ._seed import seed
-from ._state import Settings, State, User
+from ._state import Checkpoint, Settings, State, User
 
 
 __all__ = [
     "ROUTER",
     "Catalogue",
+    "Checkpoint",
     "Settings",
     "State",
     "User",

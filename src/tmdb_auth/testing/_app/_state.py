@@ -11,6 +11,7 @@ under its one lock.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import math
@@ -30,6 +31,7 @@ from ._core import jwt_encode
 __all__ = [
     "AccessToken",
     "Actor",
+    "Checkpoint",
     "Key",
     "MovieList",
     "Session",
@@ -172,6 +174,34 @@ class Actor:
 
     kind: str  # "user" or "guest"
     name: str
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """
+    TMDb's records at one moment, for :meth:`State.restore`.
+    """
+
+    records: dict[str, object]
+    catalogue: object
+
+
+#: The attributes of `State` that a checkpoint saves and restores.
+_RECORDS = (
+    "offset",
+    "keys",
+    "read_tokens",
+    "users",
+    "next_user_id",
+    "default_user",
+    "tokens",
+    "sessions",
+    "access",
+    "ratings",
+    "marks",
+    "lists",
+    "next_list_id",
+)
 
 
 class State:
@@ -432,7 +462,26 @@ class State:
             s = self.sessions.get(session_id)
             return s is not None and self.session_state(s) == "live"
 
-    # --- secrets ---------------------------------------------------------
+    # --- checkpoints ------------------------------------------------------
+
+    def checkpoint(self) -> Checkpoint:
+        """
+        A copy of every record, the clock and the catalogue's additions.
+        """
+        with self.lock:
+            records = {name: getattr(self, name) for name in _RECORDS}
+            return Checkpoint(
+                copy.deepcopy(records), self.catalogue.checkpoint()
+            )
+
+    def restore(self, checkpoint: Checkpoint) -> None:
+        """
+        Put every record back as it was at *checkpoint* (reusable).
+        """
+        with self.lock:
+            for name, value in copy.deepcopy(checkpoint.records).items():
+                setattr(self, name, value)
+            self.catalogue.restore(checkpoint.catalogue)
 
     def secrets(self) -> set[str]:
         """
