@@ -113,15 +113,7 @@ def server_secrets(server: TMDbServer) -> set[str]:
     its log, plus its keys, read tokens, passwords, request tokens and
     every session id it ever issued (revoked ones too).
     """
-    found = collect_secrets(server)
-    app = server._app
-    with app.lock:
-        found.update(app._keys)
-        found.update(app._read_tokens.values())
-        found.update(u.password for u in app._users.values())
-        found.update(app._tokens)
-        found.update(app._sessions)
-        found.update(app._access)
+    found = collect_secrets(server) | server.secrets()
     return {s for s in found if isinstance(s, str) and len(s) >= 8}
 
 
