@@ -140,7 +140,7 @@ def chart(path: str, per_call: Area, meta: dict[str, Any]) -> None:
 
     data: dict[str, dict[str, dict[str, float]]] = per_call.extra["chart"]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
-    for ax, lib in zip(axes, ("requests", "httpx")):
+    for ax, lib in zip(axes, ("requests", "httpx"), strict=True):
         routes = list(data[lib])
         impls = list(_NAMES[lib])
         width = 0.8 / len(impls)
@@ -152,11 +152,11 @@ def chart(path: str, per_call: Area, meta: dict[str, Any]) -> None:
             med = [data[lib][route][impl] for route in routes]
             low = [
                 m - data[lib][route][impl + "_min"]
-                for m, route in zip(med, routes)
+                for m, route in zip(med, routes, strict=True)
             ]
             high = [
                 data[lib][route][impl + "_max"] - m
-                for m, route in zip(med, routes)
+                for m, route in zip(med, routes, strict=True)
             ]
             ax.bar(
                 xs,
@@ -167,7 +167,7 @@ def chart(path: str, per_call: Area, meta: dict[str, Any]) -> None:
                 label=_NAMES[lib][impl],
                 color=_COLOURS[impl],
             )
-            for x, m, h in zip(xs, med, high):
+            for x, m, h in zip(xs, med, high, strict=True):
                 ax.annotate(
                     f"{m:.3g}",
                     (x, m + h),

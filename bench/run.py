@@ -217,9 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     meta: dict[str, Any] = {
         "machine": _machine(),
         "python": platform.python_version(),
-        "when": dt.datetime.now(dt.timezone.utc).strftime(
-            "%Y-%m-%d %H:%M UTC"
-        ),
+        "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _commit(),
         "versions": _versions(),
         "quick": args.quick,

@@ -154,12 +154,14 @@ def interleaved(
 
 def ratios(numerator: Sequence[float], denominator: Sequence[float]) -> Stat:
     """The per-round ratio of two figures measured in the same rounds."""
-    return Stat.of([a / b for a, b in zip(numerator, denominator)])
+    return Stat.of(
+        [a / b for a, b in zip(numerator, denominator, strict=True)]
+    )
 
 
 def differences(minuend: Sequence[float], subtrahend: Sequence[float]) -> Stat:
     """The per-round difference of two figures measured in the same rounds."""
-    return Stat.of([a - b for a, b in zip(minuend, subtrahend)])
+    return Stat.of([a - b for a, b in zip(minuend, subtrahend, strict=True)])
 
 
 def now() -> float:

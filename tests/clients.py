@@ -8,8 +8,9 @@ loop, which also shows one auth object serving several loops).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import anyio
 import httpx

@@ -31,7 +31,7 @@ from ._values import Session
 
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
 
 __all__ = ["AuthCore"]

@@ -343,7 +343,9 @@ def _status(args: argparse.Namespace, out: TextIO) -> int:
     ]
     for row in [columns, *table]:
         print(
-            "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip(),
+            "  ".join(
+                v.ljust(w) for v, w in zip(row, widths, strict=True)
+            ).rstrip(),
             file=out,
         )
     return 0

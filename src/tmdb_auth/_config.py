@@ -18,7 +18,7 @@ import os
 import re
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal, NamedTuple, Union
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypeAlias
 from urllib.parse import urlsplit
 
 from ._secret import Secret, mask
@@ -62,8 +62,8 @@ class Default(enum.Enum):
 #: ``cache=``'s default: the environment, else the user cache directory.
 DEFAULT = Default.DEFAULT
 
-PasswordSource = Union[str, Callable[[], str]]
-CacheSpec = Union[str, "os.PathLike[str]", "diskcache.Cache", None]
+PasswordSource: TypeAlias = str | Callable[[], str]
+CacheSpec: TypeAlias = "str | os.PathLike[str] | diskcache.Cache | None"
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}")

@@ -17,7 +17,7 @@ import re
 import time
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -122,7 +122,7 @@ def _expiry(answer: _Answer, reply: Reply) -> float | None:
         moment = datetime.strptime(value, TIME_FORMAT)  # noqa: DTZ007
     except ValueError:
         return None
-    return moment.replace(tzinfo=timezone.utc).timestamp() + _skew(reply)
+    return moment.replace(tzinfo=UTC).timestamp() + _skew(reply)
 
 
 def _send(call: Call, what: str, *secrets: Secret) -> Flow[Reply]:

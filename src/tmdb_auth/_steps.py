@@ -14,7 +14,7 @@ import time
 
 from collections.abc import Callable, Generator, Iterable, Mapping
 from types import MappingProxyType, TracebackType
-from typing import Any, Generic, NamedTuple, Self, TypeVar, Union
+from typing import Any, Generic, NamedTuple, Self, TypeVar
 from urllib.parse import urlencode
 
 from ._config import Credential
@@ -138,8 +138,8 @@ class Approve(NamedTuple):
         return "Approve(…)"
 
 
-Step = Union[Call, Pause, Approve]
-Flow = Generator[Step, Union[Reply, None], T]
+Step = Call | Pause | Approve
+Flow = Generator[Step, Reply | None, T]
 
 
 class Steps(Generic[S, A, T]):

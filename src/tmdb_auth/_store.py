@@ -126,8 +126,9 @@ class _Disk:
     diskcache keeps one SQLite connection per thread and closes only the
     calling thread's; a connection left in a worker thread is closed by
     the garbage collector, which Python 3.13 reports as a ResourceWarning.
-    So a cache this store opened has its connection closed after each
-    operation: the store is used when a session is made or looked up, not
+    So the calling thread's connection is closed after each operation,
+    a cache passed in included (it stays open: diskcache reconnects on its
+    next use): the store is used when a session is made or looked up, not
     on every call, and reconnecting costs well under a millisecond.
     """
 
@@ -155,8 +156,7 @@ class _Disk:
         try:
             yield self._cache
         finally:
-            if self._owned:
-                self._cache.close()
+            self._cache.close()
 
     def close(self) -> None:
         if self._owned:

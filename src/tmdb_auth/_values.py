@@ -15,9 +15,7 @@ import time
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any, ClassVar, Literal, TypeVar
-
-from typing_extensions import Self
+from typing import Any, ClassVar, Literal, Self, TypeVar
 
 from ._secret import mask, remember
 from .exceptions import ConfigurationError

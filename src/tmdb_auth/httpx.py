@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import httpx
 
@@ -85,7 +85,7 @@ class _LoopLocks:
         self.made: anyio.Event | None = None
 
 
-_PlanStep = Union[httpx.Request, _Locked, _ReadBody]
+_PlanStep = httpx.Request | _Locked | _ReadBody
 _Plan = Generator[_PlanStep, Any, None]
 
 

@@ -305,7 +305,7 @@ def test_8_threads_user_sessions_revoked(
         for _ in range(THREADS // 2)
     ]
     callers = []
-    for session, client in zip(sessions, clients):
+    for session, client in zip(sessions, clients, strict=True):
         session.auth = requests_auth
         callers.append(
             _caller(

@@ -7,7 +7,7 @@ import json
 import re
 import ssl
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 
@@ -38,7 +38,7 @@ def err(code: int, message: str) -> dict[str, object]:
 
 def parse_ts(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%d %H:%M:%S UTC").replace(
-        tzinfo=timezone.utc
+        tzinfo=UTC
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -60,7 +60,7 @@ class TestAuthenticationEndpoints:
         r = client.get("/3/authentication/guest_session/new")
         body = r.json()
         expires = parse_ts(body["expires_at"])
-        expected = datetime.now(timezone.utc) + timedelta(hours=24)
+        expected = datetime.now(UTC) + timedelta(hours=24)
 
         assert ["success", "guest_session_id", "expires_at"] == list(body)
         assert True is body["success"]
@@ -74,7 +74,7 @@ class TestAuthenticationEndpoints:
         r = client.get("/3/authentication/token/new")
         body = r.json()
         expires = parse_ts(body["expires_at"])
-        expected = datetime.now(timezone.utc) + timedelta(minutes=60)
+        expected = datetime.now(UTC) + timedelta(minutes=60)
 
         assert ["success", "expires_at", "request_token"] == list(body)
         assert HEX40.fullmatch(body["request_token"])
@@ -304,7 +304,9 @@ class TestAuthenticationEndpoints:
                 headers={"Content-Type": ctype},
             ).status_code
             for t, ctype in zip(
-                tokens, ["application/json;charset=utf-8", "application/json"]
+                tokens,
+                ["application/json;charset=utf-8", "application/json"],
+                strict=True,
             )
         ]
 

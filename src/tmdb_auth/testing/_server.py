@@ -35,7 +35,7 @@ from ._wire import RecordedRequest, Response
 
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
 
 __all__ = ["Snapshot", "TMDbServer"]
