@@ -129,12 +129,14 @@ class Credential(NamedTuple):
         )
         text = _text(value, where, todo)
         if _HEX32.fullmatch(text):
-            return cls("api_key", Secret(text), Secret(text.lower()))
+            return cls(
+                "api_key", Secret(text, "api_key"), Secret(text.lower())
+            )
         if _JWT.fullmatch(text) and text.startswith("eyJ"):
             # The v3 key inside a read token is a secret as well.
             return cls(
                 "bearer",
-                Secret(text),
+                Secret(text, "read_token"),
                 Secret(_jwt_audience(text) or _digest(text)),
             )
         raise _refuse(
@@ -335,7 +337,7 @@ class Settings(NamedTuple):
             mode=session,
             username=user,
             password=pw,
-            session_id=None if sid is None else Secret(sid),
+            session_id=None if sid is None else Secret(sid, "session_id"),
             approve=approve,
             cache=_cache_spec(cache),
         )
@@ -405,4 +407,4 @@ def _password_value(value: object, where: str) -> Secret:
             "is empty or contains control characters",
             "pass the TMDb password",
         )
-    return Secret(value)
+    return Secret(value, "password")

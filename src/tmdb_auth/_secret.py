@@ -11,7 +11,10 @@ item, bypassing ``__repr__``. So the core never holds a secret as a plain
 
 Every `Secret` made in this process is remembered (a bounded registry of
 values, newest kept), so that `scrub` can remove them by value from any text
-or structure, including URLs held by other libraries' frames.
+or structure, including URLs held by other libraries' frames. The registry
+also keeps what *kind* of secret each value is, where the code that made it
+said so (`KINDS`), for `tmdb_auth.cassettes`, which numbers placeholders per
+kind.
 """
 
 from __future__ import annotations
@@ -23,11 +26,18 @@ import threading
 
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 from urllib.parse import quote, quote_plus
 
 
-__all__ = ["Secret", "remember", "scrub", "sentry_before_send"]
+__all__ = [
+    "KINDS",
+    "Secret",
+    "known",
+    "remember",
+    "scrub",
+    "sentry_before_send",
+]
 
 T = TypeVar("T")
 
@@ -37,6 +47,17 @@ MIN_SCRUB_LENGTH = 5
 #: How many distinct secret values the registry keeps (the newest).
 REGISTRY_SIZE = 10_000
 PLACEHOLDER = "***"
+#: The kinds of secret the library hands, as the code that makes one names
+#: it (``Secret(value, "session_id")``).
+KINDS: Final = (
+    "api_key",
+    "read_token",
+    "session_id",
+    "guest_session_id",
+    "request_token",
+    "access_token",
+    "password",
+)
 
 
 def mask(secret: str | None) -> str:
@@ -63,9 +84,9 @@ class Secret:
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, kind: str | None = None) -> None:
         self._value = value
-        remember(value)
+        remember(value, kind)
 
     def reveal(self) -> str:
         """The raw value."""
@@ -97,52 +118,88 @@ def reveal(value: Secret | str) -> str:
 
 
 class _Registry:
-    """The values `scrub` removes, with the forms they travel in."""
+    """
+    The values `scrub` removes, with the forms they travel in and their kind.
+    """
 
     def __init__(self) -> None:
-        self._values: OrderedDict[str, None] = OrderedDict()
+        # value -> (kind, its forms), oldest first.
+        self._values: OrderedDict[str, tuple[str | None, frozenset[str]]] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
         self._pattern: re.Pattern[str] | None = None
+        self._origins: dict[str, tuple[str, str | None]] = {}
 
-    def add(self, value: str) -> None:
+    def add(self, value: str, kind: str | None) -> None:
         if len(value) < MIN_SCRUB_LENGTH:
             return
-        forms = {
-            value,
-            quote(value, safe=""),
-            quote_plus(value),
-            json.dumps(value)[1:-1],
-        }
         with self._lock:
-            fresh = False
-            for form in forms:
-                if form in self._values:
-                    self._values.move_to_end(form)
-                else:
-                    self._values[form] = None
-                    fresh = True
+            known = self._values.get(value)
+            if known is not None:
+                self._values.move_to_end(value)
+                if known[0] is None and kind is not None:
+                    # A kind comes once: placeholders numbered by kind must
+                    # not change their mind.
+                    self._values[value] = (kind, known[1])
+                    for form in known[1]:
+                        if form in self._origins:
+                            self._origins[form] = (value, kind)
+                return
+            forms = frozenset(
+                {
+                    value,
+                    quote(value, safe=""),
+                    quote_plus(value),
+                    json.dumps(value)[1:-1],
+                }
+            )
+            self._values[value] = (kind, forms)
             while len(self._values) > REGISTRY_SIZE:
                 self._values.popitem(last=False)
-                fresh = True
-            if fresh:
-                self._pattern = None
+            self._pattern = None
 
-    def pattern(self) -> re.Pattern[str] | None:
+    def snapshot(
+        self,
+    ) -> tuple[re.Pattern[str] | None, dict[str, tuple[str, str | None]]]:
+        """The pattern of every form, and each form's value and kind."""
         with self._lock:
             if self._pattern is None and self._values:
+                origins = {
+                    form: (value, kind)
+                    for value, (kind, forms) in self._values.items()
+                    for form in forms
+                }
                 # Longest first, so that a value containing another is
                 # replaced whole.
-                ordered = sorted(self._values, key=len, reverse=True)
+                ordered = sorted(origins, key=len, reverse=True)
                 self._pattern = re.compile("|".join(map(re.escape, ordered)))
-            return self._pattern
+                self._origins = origins
+            return self._pattern, self._origins
 
 
 _REGISTRY = _Registry()
 
 
-def remember(value: str) -> None:
-    """Have `scrub` remove *value* (and its encoded forms) from now on."""
-    _REGISTRY.add(value)
+def remember(value: str, kind: str | None = None) -> None:
+    """
+    Have `scrub` remove *value* (and its encoded forms) from now on.
+
+    *kind* says what it is (one of `KINDS`), where the caller knows; the
+    first kind given for a value stays.
+    """
+    _REGISTRY.add(value, kind)
+
+
+def known() -> tuple[
+    re.Pattern[str] | None, dict[str, tuple[str, str | None]]
+]:
+    """
+    Every secret remembered: a pattern matching any of their forms (None if
+    there is none), and for each form, its value and kind (None where the
+    code that made it did not say). Read the dict; never change it.
+    """
+    return _REGISTRY.snapshot()
 
 
 def scrub(event_or_text: T) -> T:
@@ -158,7 +215,7 @@ def scrub(event_or_text: T) -> T:
 
     .. versionadded:: 0.2.0
     """
-    pattern = _REGISTRY.pattern()
+    pattern = _REGISTRY.snapshot()[0]
     if pattern is None:
         return event_or_text
     return _scrub(event_or_text, pattern, 0)  # type: ignore[no-any-return]

@@ -40,7 +40,7 @@ class _Value:
         for name in self._secret_fields:
             value = getattr(self, name)
             if isinstance(value, str):
-                remember(value)
+                remember(value, getattr(self, "param", name))
 
     def _asdict(self) -> dict[str, Any]:
         """The fields as a dict (as a NamedTuple's ``_asdict``)."""
