@@ -32,7 +32,16 @@ from typing import Any
 from tmdb_auth.testing._codes import MESSAGES, status_response
 from tmdb_auth.testing._wire import Response, json_response
 
-from ._core import Call, Routes, fail, jwt_decode, jwt_encode, paged, text
+from ._core import (
+    Call,
+    Reject,
+    Routes,
+    fail,
+    jwt_decode,
+    jwt_encode,
+    paged,
+    text,
+)
 from ._state import AccessToken, Actor, State, Token, User
 from .account import summary
 from .auth import bearer_of
@@ -148,7 +157,7 @@ def _count(state: State, name: str) -> None:
     _records(state).counts[name] += 1
 
 
-def _refuse(pair: tuple[int, int]) -> Exception:
+def _refuse(pair: tuple[int, int]) -> Reject:
     return fail(pair[1], pair[0])
 
 
@@ -187,9 +196,7 @@ def _access(state: State, token: str, api_key: str) -> tuple[str, AccessToken]:
     found = bearer_of(state, token)
     jti = str((jwt_decode(state.secret, token) or {}).get("jti"))
     access = state.access.get(jti)
-    if found is None or found[1] != "access" or access is None:
-        raise LookupError(jti)
-    if access.api_key != api_key:
+    if found != (api_key, "access") or access is None:
         raise LookupError(jti)
     return jti, access
 
