@@ -27,6 +27,7 @@ from ._app import (
     _dataset,
     handle,
     seed,
+    v4,
 )
 from ._control import CONTROL_PREFIX, Control
 from ._http import Listener, is_loopback
@@ -77,11 +78,12 @@ class TMDbServer(TrafficControls):
     """
     A stand-in for ``api.themoviedb.org`` on a loopback port.
 
-    It answers the v3 authentication endpoints (and v4 ``/4/auth``), the
-    approval web page, the session-requiring endpoints (account, account
-    states, ratings, lists, guest rated lists) and read endpoints over a
-    built-in data set (movies, TV shows, people, genres, search, discover),
-    with TMDb's status codes, messages, key orders and headers.  Test
+    It answers the v3 authentication endpoints (and v4's ``/4/auth``,
+    ``/4/account`` and ``/4/list``), the approval web pages, the
+    session-requiring endpoints (account, account states, ratings, lists,
+    guest rated lists) and read endpoints over a built-in data set
+    (movies, TV shows, people, genres, search, discover), with TMDb's
+    status codes, messages, key orders and headers.  Test
     controls add keys, users and data, approve tokens, revoke or expire
     sessions, rate-limit, inject faults, and record every request; the
     same controls answer over HTTP under ``/_tmdb/`` (`control_url`).
@@ -118,7 +120,24 @@ class TMDbServer(TrafficControls):
             never used is deleted (the documented 60 minutes is ``3600``);
             ``None`` turns this off.
         bearer_acts_as_owner: Let the read-access token alone act as the
-            key owner's user session (undocumented; off).
+            key owner's user session (undocumented; off).  v3 only.
+        v4_unapproved_token: HTTP status and TMDb code of ``POST
+            /4/auth/access_token`` with a request token the user did not
+            (or not yet) approve (unconfirmed: 422/41 by default; TMDb's
+            33 is the other candidate).
+        v4_bad_bearer: HTTP status and TMDb code for a ``/4/`` call whose
+            Bearer is missing (on a write), unknown or a revoked access
+            token (unconfirmed: 401/7 by default, as on v3; or 401/3).
+        v4_read_token: HTTP status and TMDb code when the read token (or a
+            v3 key) is used where a user access token is needed: v4 account
+            and list writes, and ``session/convert/4`` (401/36, TMDb's;
+            its HTTP status is unconfirmed).
+        v4_other_account: HTTP status and TMDb code for a user access token
+            on another account's ``/4/account/{account_object_id}/…``
+            (undocumented: 401/3 by default).
+        v4_unknown_access_token: HTTP status and TMDb code of ``DELETE
+            /4/auth/access_token`` with an unknown or revoked token
+            (undocumented: 401/35 by default).
         retry_after: ``Retry-After`` seconds on 429; ``None`` omits it.
         session_delay: Seconds each session creation waits before it is
             answered; also a settable attribute.
@@ -157,6 +176,11 @@ class TMDbServer(TrafficControls):
         expired_guest_session: tuple[int, int] = (401, 3),
         guest_unused_ttl: float | None = None,
         bearer_acts_as_owner: bool = False,
+        v4_unapproved_token: tuple[int, int] = (422, 41),
+        v4_bad_bearer: tuple[int, int] = (401, 7),
+        v4_read_token: tuple[int, int] = (401, 36),
+        v4_other_account: tuple[int, int] = (401, 3),
+        v4_unknown_access_token: tuple[int, int] = (401, 35),
         retry_after: int | None = 1,
         session_delay: float = 0.0,
         lenient_bodies: bool = True,
@@ -195,6 +219,16 @@ class TMDbServer(TrafficControls):
         catalogue = Catalogue(seed() if _dataset.wants_seed(dataset) else None)
         self._state = State(
             settings, api_key or secrets.token_hex(16), catalogue
+        )
+        v4.configure(
+            self._state,
+            v4.V4Settings(
+                unapproved_token=v4_unapproved_token,
+                bad_bearer=v4_bad_bearer,
+                read_token=v4_read_token,
+                other_account=v4_other_account,
+                unknown_access_token=v4_unknown_access_token,
+            ),
         )
         self.api_key: str = next(iter(self._state.keys))
         self._user = self._state.add_user(
@@ -477,6 +511,64 @@ class TMDbServer(TrafficControls):
         .. versionadded:: 0.2.0
         """
         return frozenset(self._state.secrets())
+
+    # --- v4 -----------------------------------------------------------------
+    # approve() and deny() take v4 request tokens too.
+
+    def account_object_id(self, username: str | None = None) -> str:
+        """
+        The v4 account id of *username* (the default user if ``None``):
+        the ``account_id`` of ``POST /4/auth/access_token``, and the
+        ``{account_object_id}`` of ``/4/account/…`` paths.
+
+        Raises:
+            ValueError: Unknown user.
+
+        .. versionadded:: 0.2.0
+        """
+        name = username or self.username
+        with self._state.lock:
+            if name not in self._state.users:
+                msg = f"unknown user {name!r}; add it with add_user()"
+                raise ValueError(msg)
+            return v4.account_object_id(self._state, name)
+
+    def revoke_access_token(self, access_token: str) -> None:
+        """
+        Delete a v4 user access token, as its user's logout does; its
+        later use gets 401 (``v4_bad_bearer`` as the Bearer,
+        ``v4_read_token`` in ``session/convert/4``).  Idempotent.  The v3
+        sessions converted from it stay.
+
+        Raises:
+            ValueError: *access_token* is not a user access token of this
+                server.
+
+        .. versionadded:: 0.2.0
+        """
+        v4.revoke_access_token(self._state, access_token)
+
+    def access_token_is_valid(self, access_token: str) -> bool:
+        """
+        Whether *access_token* is a v4 user access token that would be
+        accepted now.
+
+        .. versionadded:: 0.2.0
+        """
+        return v4.access_token_is_valid(self._state, access_token)
+
+    @property
+    def v4_created(self) -> dict[str, int]:
+        """
+        Successful v4 calls by kind: ``{"request_tokens": n,
+        "access_tokens": n, "conversions": n}`` (request tokens made,
+        access tokens issued, v3 sessions converted from them; each
+        conversion also counts in `sessions_created`), since the server
+        was made.
+
+        .. versionadded:: 0.2.0
+        """
+        return v4.counts(self._state)
 
     # --- data ---------------------------------------------------------------
 

@@ -11,7 +11,9 @@ per concept declares its endpoints in its own ``routes``:
 - ``media``: movies, TV, people, ratings, account states, configuration;
 - ``search``: ``search/*``, ``discover/*``, popular and top rated;
 - ``lists``: ``/3/list``;
-- ``v4``: ``/4/`` and the conversion of v4 tokens to v3 sessions;
+- ``v4``: ``/4/auth``, ``/4/account`` and the conversion of v4 tokens to
+  v3 sessions;
+- ``v4_lists``: ``/4/list``;
 - ``web``: the approval pages of the website.
 
 A new concept module joins by adding its ``routes`` to `ROUTER`.
@@ -22,7 +24,7 @@ from __future__ import annotations
 from tmdb_auth.testing._codes import error_response
 from tmdb_auth.testing._wire import RecordedRequest, Response
 
-from . import account, auth, lists, media, search, v4, web
+from . import account, auth, lists, media, search, v4, v4_lists, web
 from ._catalogue import Catalogue
 from ._core import Call, Reject, Router, fail
 from ._seed import seed
@@ -48,6 +50,7 @@ ROUTER = Router(
         search.routes,
         lists.routes,
         v4.routes,
+        v4_lists.routes,
         web.routes,
     )
 )
@@ -69,6 +72,7 @@ def _dispatch(state: State, req: RecordedRequest) -> Response:
     found = ROUTER.match(req.path)
     call = Call(req, found[1] if found else {}, state.settings.lenient_bodies)
     if api:
+        v4.check_bearer(state, call)
         auth.authenticate(state, call)
     if found is None:
         raise fail(34)
