@@ -141,15 +141,21 @@ class _Disk:
         import diskcache  # noqa: PLC0415 -- only calls that need a session pay
 
         _prepare(directory)
-        return cls(
-            diskcache.Cache(
+        # diskcache's constructor connects first and may fail after (a full
+        # disk, a foreign file): the connection it made is closed here.
+        cache = diskcache.Cache.__new__(diskcache.Cache)
+        try:
+            cache.__init__(  # type: ignore[misc]
                 directory,
                 disk=diskcache.JSONDisk,
                 eviction_policy="none",
                 timeout=10,
-            ),
-            owned=True,
-        )
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                cache.close()
+            raise
+        return cls(cache, owned=True)
 
     @contextlib.contextmanager
     def _using(self) -> Iterator[diskcache.Cache]:
