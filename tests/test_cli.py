@@ -579,9 +579,7 @@ class TestStartUp:
             text=True,
             # Without coverage's start-up in the child: it imports json,
             # sqlite3 and datetime for its own use.
-            env={
-                k: v for k, v in os.environ.items() if "COVERAGE" not in k
-            },
+            env={k: v for k, v in os.environ.items() if "COVERAGE" not in k},
             timeout=60,
             check=True,
         )

@@ -25,7 +25,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.hardening.drivers import DRIVERS, Driver, RequestsDriver
+from tests.clients import Flavour as Driver
+from tests.clients import Requests as RequestsDriver
+from tests.hardening.conftest import DRIVERS
 from tests.leaks import FIGURES, assert_no_secret, collect_secrets
 from tmdb_auth import (
     RateLimited,

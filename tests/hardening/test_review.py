@@ -23,7 +23,9 @@ import httpx
 import pytest
 import requests
 
-from tests.hardening.drivers import DRIVERS, Driver, RequestsDriver
+from tests.clients import Flavour as Driver
+from tests.clients import Requests as RequestsDriver
+from tests.hardening.conftest import DRIVERS
 from tests.leaks import our_frame_locals, server_secrets
 from tmdb_auth import (
     ConfigurationError,

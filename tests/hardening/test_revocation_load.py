@@ -34,8 +34,8 @@ import httpx
 import pytest
 import requests
 
+from tests.clients import TLS
 from tests.hardening.conftest import SOAK, scale
-from tests.hardening.drivers import TLS
 from tests.leaks import FIGURES
 from tmdb_auth._routes import Need
 from tmdb_auth.httpx import TMDbAuth as HttpxAuth

@@ -20,7 +20,9 @@ import httpx
 import pytest
 import requests
 
-from tests.hardening.drivers import DRIVERS, Driver, RequestsDriver
+from tests.clients import Flavour as Driver
+from tests.clients import Requests as RequestsDriver
+from tests.hardening.conftest import DRIVERS
 from tests.leaks import FIGURES, SecretScanner, collect_secrets, server_secrets
 from tmdb_auth import ConfigurationError, TMDbConnectionError
 from tmdb_auth._cli import main

@@ -27,7 +27,8 @@ from typing import Any
 
 import pytest
 
-from tests.hardening.drivers import DRIVERS, Driver
+from tests.clients import Flavour as Driver
+from tests.hardening.conftest import DRIVERS
 from tests.leaks import FIGURES
 from tmdb_auth import _store
 from tmdb_auth.testing import TMDbServer
