@@ -12,10 +12,13 @@ import httpx
 import pytest
 import requests
 
-from tmdb_auth._protocol import Session
+import tmdb_auth.httpx
+
 from tmdb_auth._routes import Need
+from tmdb_auth._values import Session
 from tmdb_auth.httpx import TMDbAuth as HttpxAuth
 from tmdb_auth.requests import TMDbAuth as RequestsAuth
+from tmdb_auth.testing import TMDbServer
 
 
 KEY = "0123456789abcdef0123456789abcdef"
@@ -200,3 +203,37 @@ class TestHttpxFlow:
             flow.send(response)
 
         assert not response.is_stream_consumed
+
+
+class TestHttpxWithoutItsInternals:
+    """
+    The httpx adapter reads httpx's parsed URL and fills a response's body
+    where httpx keeps them as it does today; on an httpx that does not, it
+    takes the public API. Both paths, against the stand-in.
+    """
+
+    @pytest.mark.parametrize(
+        "fast", [True, False], ids=["internals", "public"]
+    )
+    def test_both_paths(
+        self, server: TMDbServer, monkeypatch: pytest.MonkeyPatch, fast: bool
+    ) -> None:
+        monkeypatch.setattr(tmdb_auth.httpx, "_FAST_URLS", fast)
+        monkeypatch.setattr(tmdb_auth.httpx, "_FILLABLE", fast)
+        auth = tmdb_auth.httpx.TMDbAuth(
+            server.api_key,
+            api_url=server.url,
+            username=server.username,
+            password=server.password,
+            cache=None,
+        )
+        with httpx.Client(auth=auth, timeout=10) as client:
+            read = client.get(server.url + "/3/movie/550?language=en")
+            account = client.get(server.url + "/3/account")
+
+        assert (200, 200) == (read.status_code, account.status_code)
+        assert server.username == account.json()["username"]
+        sent = server.requests[-1]
+        assert server.api_key == sent.query["api_key"]
+        assert "session_id" in sent.query
+        assert "en" == server.requests[0].query["language"]
