@@ -280,9 +280,10 @@ class RedisStore:
                 script(keys=[key], args=[only_id or ""], client=client)
             )
 
-        return self._try(
-            op, lambda: self._fallback.delete(key, only_id), write=True
-        )
+        # The fallback too: a session it kept during an outage must not
+        # come back once it is revoked.
+        dropped = self._fallback.delete(key, only_id)
+        return self._try(op, lambda: dropped, write=True) or dropped
 
     def lock(self, key: str, owner: str, ttl: float) -> bool:
         """Take the creation lock of *key* (``SET NX PX``)."""
