@@ -40,27 +40,53 @@ class RedisServer:
     """One ``redis-server`` process; `stop` and `start` keep its port."""
 
     def __init__(
-        self, binary: str, directory: Path, *extra: str, password: str = ""
+        self,
+        binary: str,
+        directory: Path,
+        *,
+        password: str = "",
+        tls: Path | None = None,
     ) -> None:
         self.binary = binary
         self.directory = directory
         self.port = _free_port()
-        self.extra = extra
         self.password = password
+        #: A PEM certificate (and key, beside it as key.pem) to serve TLS.
+        self.tls = tls
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         """The server's URL (with the password, if it has one)."""
         auth = f":{self.password}@" if self.password else ""
+        if self.tls is not None:
+            return (
+                f"rediss://{auth}127.0.0.1:{self.port}/0"
+                f"?ssl_ca_certs={self.tls}"
+            )
         return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections (bounded)."""
+        port = ["--port", str(self.port)]
+        if self.tls is not None:
+            port = [
+                "--port",
+                "0",
+                "--tls-port",
+                str(self.port),
+                "--tls-cert-file",
+                str(self.tls),
+                "--tls-key-file",
+                str(self.tls.with_name("key.pem")),
+                "--tls-ca-cert-file",
+                str(self.tls),
+                "--tls-auth-clients",
+                "no",
+            ]
         args = [
             self.binary,
-            "--port",
-            str(self.port),
+            *port,
             "--bind",
             "127.0.0.1",
             "--dir",
@@ -71,7 +97,6 @@ class RedisServer:
             "no",
             "--daemonize",
             "no",
-            *self.extra,
         ]
         if self.password:
             args += ["--requirepass", self.password]

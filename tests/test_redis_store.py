@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -410,6 +411,55 @@ class TestFailures:
             assert ["guest"] == [r["kind"] for _, r in store.records()]
             assert "p4ssw0rd" not in repr(auth._sessions.store.location)
             store._open().close()
+        finally:
+            secured.stop()
+
+    def test_tls_through_the_url(
+        self, server: TMDbServer, tmp_path: Path
+    ) -> None:
+        """rediss:// with the CA in the URL: the session goes over TLS."""
+        from tests.redis_server import binary
+
+        openssl = shutil.which("openssl")
+        if openssl is None:
+            pytest.skip("openssl is not installed")
+        cert = tmp_path / "cert.pem"
+        subprocess.run(
+            [
+                openssl,
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-keyout",
+                str(tmp_path / "key.pem"),
+                "-out",
+                str(cert),
+            ],
+            capture_output=True,
+            check=True,
+        )
+        secured = RedisServer(
+            binary(), tmp_path, password="tls-pw-0000", tls=cert
+        )
+        secured.start()
+        try:
+            auth = self._auth(server, secured.url)
+            assert 201 == self._call(server, auth)
+            store = RedisStore(secured.url)
+
+            assert ["guest"] == [r["kind"] for _, r in store.records()]
+            assert store.name.startswith("rediss://127.0.0.1:")
+            assert "tls-pw" not in store.name
+            store.close()
+            auth._sessions.close()
         finally:
             secured.stop()
 

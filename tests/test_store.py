@@ -9,6 +9,8 @@ Tests of the Redis store against a real server are in
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import logging
 import os
@@ -656,6 +658,30 @@ class TestDegradation:
         assert store.degraded
         assert 1 == caplog.text.count("cannot be used")
 
+    @pytest.mark.parametrize(
+        "content", [b"not sqlite" * 100, b"SQLite format 3\0" + b"\1" * 4096]
+    )
+    def test_no_connection_left_open(
+        self, directory: Path, content: bytes
+    ) -> None:
+        """A store that fails, a write that fails, leave no SQLite open."""
+        before = _open_connections()
+        directory.mkdir(mode=0o700)
+        (directory / "cache.db").write_bytes(content)
+        (directory / "cache.db").chmod(0o600)
+        disk = DiskStore(directory)
+        with contextlib.suppress(sqlite3.Error):
+            disk.put(K, RECORD)
+        with contextlib.suppress(sqlite3.Error):
+            disk.get(K)
+        disk.close()
+        store = Store(str(directory))
+        store.put(K, RECORD, None)  # degrades to memory
+        store.close()
+        gc.collect()
+
+        assert before >= _open_connections()
+
     def test_unwritable_directory(self, tmp_path: Path) -> None:
         """A path that cannot be created degrades to memory."""
         blocker = tmp_path / "file"
@@ -748,6 +774,19 @@ class TestDegradation:
         store.unlock(K, "o")
 
         assert DiskStore(directory).lock(K, "other", 30)
+
+
+def _open_connections() -> set[int]:
+    """The ids of the SQLite connections alive and open in this process."""
+    found = set()
+    for obj in gc.get_objects():
+        if isinstance(obj, sqlite3.Connection):
+            try:
+                obj.total_changes  # noqa: B018 -- raises once closed
+            except sqlite3.ProgrammingError:
+                continue
+            found.add(id(obj))
+    return found
 
 
 def test_import_opens_nothing() -> None:

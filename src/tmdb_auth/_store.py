@@ -47,6 +47,17 @@ _MEMO_LOCK = threading.Lock()
 _MEMO_SIZE = 4096
 
 
+def _after_fork() -> None:
+    # A thread of the parent may have held the lock at fork(): the child
+    # gets a new one (the records themselves are still good).
+    global _MEMO_LOCK  # noqa: PLW0603
+    _MEMO_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
 def _memo_get(where: str, key: str) -> SessionRecord | None:
     with _MEMO_LOCK:
         found = _MEMO.get((where, key))

@@ -481,6 +481,7 @@ def _value(mode: object, stored: object) -> SessionRecord | None:
 
 
 _json_disk: type[diskcache.Disk] | None = None
+_cache_class: type[diskcache.Cache] | None = None
 
 
 def _open(directory: str, *, own: bool) -> diskcache.Cache:
@@ -522,8 +523,30 @@ def _open(directory: str, *, own: bool) -> diskcache.Cache:
                 return parent.fetch(mode, filename, value, read)
 
         _json_disk = JSONOnlyDisk
+
+    global _cache_class  # noqa: PLW0603 -- likewise
+    if _cache_class is None:
+
+        class ClosingCache(diskcache.Cache):
+            """
+            `diskcache.Cache` that closes its connection if opening fails.
+
+            Strictly private. A corrupt or full database makes the
+            constructor raise after it connected; the half-made object
+            would leak that connection.
+            """
+
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                try:
+                    super().__init__(*args, **kwargs)
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        self.close()
+                    raise
+
+        _cache_class = ClosingCache
     settings: dict[str, Any] = {"eviction_policy": "none"} if own else {}
-    return diskcache.Cache(directory, disk=_json_disk, timeout=10, **settings)
+    return _cache_class(directory, disk=_json_disk, timeout=10, **settings)
 
 
 class _NotJSON(ValueError):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import weakref
 
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -186,6 +187,8 @@ class RedisStore:
         if isinstance(target, str):
             client = redis.Redis.from_url(target, **bounds)
             self._pool = client.connection_pool
+            # A store dropped unclosed still closes its sockets.
+            weakref.finalize(self, self._pool.disconnect)
             return client
         pool = target.connection_pool
         if type(pool) not in (
@@ -202,6 +205,7 @@ class RedisStore:
         self._pool = redis.ConnectionPool(
             connection_class=pool.connection_class, **kwargs
         )
+        weakref.finalize(self, self._pool.disconnect)
         return redis.Redis(connection_pool=self._pool)
 
     def _try(
