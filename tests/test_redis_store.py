@@ -30,6 +30,7 @@ import requests
 
 from tests.leaks import FIGURES, SECRET_PARAMS, collect_secrets
 from tests.redis_server import RedisServer, redis_server, redis_url  # noqa: F401
+from tests.test_store import _rate
 from tmdb_auth import _store
 from tmdb_auth._store import Store, key_for
 from tmdb_auth.requests import TMDbAuth
@@ -473,15 +474,7 @@ class TestClient:
         """cache=redis.Redis(...): sessions go there; the client stays open."""
         mine = redis.Redis.from_url(redis_url)
         try:
-            auth = TMDbAuth(
-                server.api_key,
-                api_url=server.url,
-                session="guest",
-                cache=mine,
-            )
-            with requests.Session() as s:
-                s.post(server.url + RATING, json={"value": 8}, auth=auth)
-            auth._sessions.close()
+            assert 201 == _rate(server, mine)
 
             assert mine.ping()
             keys = [k for k in mine.scan_iter() if not k.endswith(b":lock")]
@@ -497,14 +490,7 @@ class TestClient:
         redis_url: str,  # noqa: F811
     ) -> None:
         """A guest session gets a Redis TTL from TMDb's expires_at."""
-        auth = TMDbAuth(
-            server.api_key,
-            api_url=server.url,
-            session="guest",
-            cache=redis_url,
-        )
-        with requests.Session() as s:
-            s.post(server.url + RATING, json={"value": 8}, auth=auth)
+        assert 201 == _rate(server, redis_url)
         key = key_for(server.api_key.lower(), server.url, "guest")
 
         ttl = client.pttl(key)

@@ -262,11 +262,11 @@ def _every_read_path(
 
 
 def _rate(server: TMDbServer, cache: Any) -> int:
-    """A guest rating through a new requests auth on *cache*."""
+    """A guest rating through a new requests auth on *cache*, closed after."""
     auth = TMDbAuth(
         server.api_key, api_url=server.url, session="guest", cache=cache
     )
-    with requests.Session() as s:
+    with requests.Session() as s, contextlib.closing(auth._sessions):
         return s.post(
             server.url + RATING, json={"value": 8}, auth=auth
         ).status_code
