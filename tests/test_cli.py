@@ -391,7 +391,7 @@ class TestCache:
                 assert [expected[1]] == err.splitlines()
             assert "pa55word" not in out + err
         if not code:
-            assert "Cache: redis://tmdb:***@127.0.0.1:9/0\n" in out
+            assert "Cache: redis://tmdb@127.0.0.1:9/0\n" in out
 
 
 class TestLogout:

@@ -465,7 +465,7 @@ def _cached_records(
 
     store = Store(_cache_spec(DEFAULT if spec is None else spec))
     try:
-        return store.location, [record for _, record in store.records()]
+        return store.location, [dict(record) for _, record in store.records()]
     finally:
         store.close()
 

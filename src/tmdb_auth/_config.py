@@ -28,6 +28,8 @@ from .exceptions import ConfigurationError
 if TYPE_CHECKING:
     import diskcache
 
+    from ._stores.base import SessionStore
+
 
 __all__ = [
     "DEFAULT",
@@ -35,6 +37,7 @@ __all__ = [
     "Credential",
     "Origin",
     "PasswordSource",
+    "RedisCache",
     "Settings",
     "default_cache_dir",
     "is_loopback",
@@ -63,7 +66,30 @@ class Default(enum.Enum):
 DEFAULT = Default.DEFAULT
 
 PasswordSource: TypeAlias = str | Callable[[], str]
-CacheSpec: TypeAlias = "str | os.PathLike[str] | diskcache.Cache | None"
+
+
+class RedisCache(NamedTuple):
+    """
+    ``cache=`` naming a Redis server: a URL or a ``redis.Redis`` client.
+
+    *fallback* is the local directory used while Redis cannot be (with
+    ``TMDB_AUTH_CACHE_URL``), or None for memory.
+    """
+
+    target: object
+    fallback: str | None = None
+
+    def __repr__(self) -> str:
+        from ._stores.redis import safe_url  # noqa: PLC0415
+
+        target = self.target
+        shown = safe_url(target) if isinstance(target, str) else target
+        return f"RedisCache({shown!r}, fallback={self.fallback!r})"
+
+
+#: What ``cache=`` becomes once checked: a directory, the user's
+#: ``diskcache.Cache``, a Redis server, a store object, or None (memory).
+CacheSpec: TypeAlias = "str | os.PathLike[str] | diskcache.Cache | RedisCache | SessionStore | None"
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
@@ -358,29 +384,108 @@ def default_cache_dir() -> str:
     """``TMDB_AUTH_CACHE_DIR``, else the user's cache directory."""
     found = os.environ.get("TMDB_AUTH_CACHE_DIR")
     if found:
-        return _text(
-            found,
-            "environment variable TMDB_AUTH_CACHE_DIR",
-            "set it to a directory path",
-        )
+        where = "environment variable TMDB_AUTH_CACHE_DIR"
+        _text(found, where, "set it to a directory path")
+        if _URL.match(found):
+            raise _refuse(
+                where,
+                "is a URL, not a directory",
+                "set TMDB_AUTH_CACHE_URL for a Redis store",
+            )
+        return found
     import platformdirs  # noqa: PLC0415 -- only needed without cache=
 
     return os.path.join(platformdirs.user_cache_dir("tmdb-auth"), "sessions")
 
 
+#: A string starting with a URL scheme is a URL, never a directory.
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
 def _cache_spec(cache: object) -> CacheSpec:
+    """Check ``cache=`` (and the environment when it is not given)."""
     if cache is DEFAULT:
+        url = os.environ.get("TMDB_AUTH_CACHE_URL")
+        if url:
+            where = "environment variable TMDB_AUTH_CACHE_URL"
+            return RedisCache(_redis_url(url, where), default_cache_dir())
         return default_cache_dir()
-    if cache is None or isinstance(cache, (str, os.PathLike)):
-        if isinstance(cache, str):
-            _text(cache, "cache=", "pass a directory path")
+    if cache is None or isinstance(cache, os.PathLike):
         return cache
-    if hasattr(cache, "directory") and hasattr(cache, "transact"):
-        return cache  # type: ignore[return-value]  # a diskcache.Cache
+    if isinstance(cache, str):
+        _text(cache, "cache=", "pass a directory path or a redis:// URL")
+        if _URL.match(cache):
+            return RedisCache(_redis_url(cache, "cache="))
+        return cache
+    return _cache_object(cache)
+
+
+def _cache_object(cache: object) -> CacheSpec:
+    """Check a ``cache=`` that is an object: a cache, a client, a store."""
+    kind = type(cache)
+    module = kind.__module__.split(".")[0]
+    if _is_a(cache, "diskcache", "Cache"):
+        return cache  # type: ignore[return-value]
+    if module == "diskcache":
+        raise ConfigurationError(
+            f"cache= takes a diskcache.Cache, not a diskcache.{kind.__name__}: "
+            "pass diskcache.Cache(directory), or the directory itself."
+        )
+    if _is_a(cache, "redis", "Redis"):
+        return RedisCache(cache)
+    if module == "redis":
+        raise ConfigurationError(
+            f"cache= takes a redis.Redis client, not a {kind.__name__}: pass "
+            "redis.Redis(...) (synchronous), or a redis:// URL."
+        )
+    from ._stores.base import SessionStore  # noqa: PLC0415
+
+    if isinstance(cache, SessionStore):
+        return cache
     raise ConfigurationError(
-        "cache= must be a directory path, a diskcache.Cache or None (memory "
-        f"only), not {type(cache).__name__}."
+        "cache= must be a directory path, a redis:// or rediss:// URL, a "
+        "diskcache.Cache, a redis.Redis client, an object implementing "
+        "tmdb_auth.SessionStore, or None (memory only); not "
+        f"{kind.__name__}."
     )
+
+
+def _is_a(value: object, module: str, name: str) -> bool:
+    """isinstance(value, module.name), importing nothing."""
+    import sys  # noqa: PLC0415
+
+    found = getattr(sys.modules.get(module), name, None)
+    return isinstance(found, type) and isinstance(value, found)
+
+
+def _redis_url(url: str, where: str) -> str:
+    """Check a Redis URL without importing redis; never show it."""
+    todo = (
+        "pass redis://[user:password@]host[:port][/db], rediss://… for TLS, "
+        "or a directory path"
+    )
+    _text(url, where, todo)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError on a bad port
+    except ValueError:
+        raise _refuse(where, "is not a valid Redis URL", todo) from None
+    if parts.scheme.lower() not in _REDIS_SCHEMES:
+        raise _refuse(
+            where,
+            "is a URL, but not a redis://, rediss:// or unix:// one",
+            todo,
+        )
+    import importlib.util  # noqa: PLC0415 -- only Redis users pay
+
+    if importlib.util.find_spec("redis") is None:
+        raise _refuse(
+            where,
+            "names a Redis server, and redis-py is not installed",
+            "install it with: pip install 'tmdb-auth[redis]'",
+        )
+    return url
 
 
 def _password(

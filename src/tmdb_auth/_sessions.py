@@ -11,6 +11,8 @@ or an anyio lock per event loop), and the store's cross-process lock makes
 
 from __future__ import annotations
 
+import functools
+import secrets
 import time
 
 from collections.abc import Callable
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING
 from . import _protocol
 from ._routes import Need
 from ._secret import Secret
-from ._steps import Flow, Pause
+from ._steps import Approve, Flow
 from ._values import Session
 from .exceptions import SessionRequired, SessionRevoked
 
@@ -31,10 +33,11 @@ if TYPE_CHECKING:
 
 __all__ = ["LOCK_TTL", "Sessions"]
 
-#: How long the cross-process creation lock lives: a crashed holder blocks
-#: the others this long at most. Creating a session takes three calls.
+#: How long the cross-process creation lock lives, and how long a process
+#: waits for another to make a session: a holder that hangs or crashed
+#: blocks the others this long at most (a disk lock ends with its holder's
+#: process at once). Creating a session takes three calls.
 LOCK_TTL = 30.0
-_POLL_FIRST, _POLL_MAX = 0.002, 0.01
 
 _LOGIN_HINT = (
     "run 'tmdb-auth login', or pass username= and password= (or approve=)"
@@ -273,28 +276,29 @@ class Sessions:
         since: float | None = None,
     ) -> Flow[Session]:
         """
-        Load *key*, or make and save it under the cross-process lock.
+        Load *key*, or make and save it under the store's creation lock.
 
-        Waiting for the lock is bounded: it expires after `LOCK_TTL`, so
-        after that long the wait ends with the lock taken or ignored. With
-        *since*, only a session made at that time or later is taken (an
-        explicit login shares a concurrent one, never an older one).
+        The first process takes the lock; the others block in the store's
+        `wait` (a file lock, a Redis message, a condition), which returns
+        as soon as the session is written or the lock released, and find
+        the session. Waiting is bounded by `LOCK_TTL`: after that long the
+        wait ends with the lock taken or ignored. With *since*, only a
+        session made at that time or later is taken (an explicit login
+        shares a concurrent one, never an older one).
         """
         found = self._load(key, since)
         if found is not None:  # the common case: no lock, two writes saved
             return found
         store = self.store
-        lock = key + ":lock"
+        owner = secrets.token_hex(16)
         deadline = time.monotonic() + LOCK_TTL
-        pause = _POLL_FIRST
-        token = store.try_lock(lock, LOCK_TTL)
-        while token is None and time.monotonic() < deadline:
+        taken = store.lock(key, owner, LOCK_TTL)
+        while not taken and (left := deadline - time.monotonic()) > 0:
+            yield _Wait(functools.partial(_wait, store, key, left), _NO_URL)
             found = self._load(key, since)
             if found is not None:
                 return found
-            yield Pause(pause)
-            pause = min(pause * 2, _POLL_MAX)
-            token = store.try_lock(lock, LOCK_TTL)
+            taken = store.lock(key, owner, LOCK_TTL)
         try:
             found = self._load(key, since)
             if found is not None:
@@ -303,8 +307,8 @@ class Sessions:
             self.save(session)
             return session
         finally:
-            if token is not None:
-                store.unlock(lock, token)
+            if taken:
+                store.unlock(key, owner)
 
     # -- recovery and logout -------------------------------------------
 
@@ -361,10 +365,11 @@ class Sessions:
         if username is None:
             if settings.session_id:
                 return None  # its owner is unknown: nobody else will do
-            latest = self.store.get(self._key("user-latest"))
-            if not latest or not isinstance(latest.get("username"), str):
+            latest = self.store.get(self._key("user-latest")) or {}
+            latest_user = latest.get("username")
+            if not isinstance(latest_user, str):
                 return None
-            username = latest["username"]
+            username = latest_user
         return self._load(self._key("user", username))
 
     def logout(self, session: Session | None = None) -> Flow[bool]:
@@ -385,6 +390,30 @@ class Sessions:
         return deleted
 
 
+#: A wait shows the person nothing.
+_NO_URL = Secret("")
+
+
+class _Wait(Approve):
+    """
+    Block in the store until another process's session is written.
+
+    Strictly private. A blocking call that the drivers run as they run an
+    approval callable: in the calling thread, or, from async code, in a
+    worker thread, so that the event loop goes on meanwhile (the holder of
+    the lock may be a task on that very loop).
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Wait(…)"
+
+
+def _wait(store: Store, key: str, timeout: float, _url: str) -> None:
+    store.wait(key, timeout)
+
+
 def _session_of(record: Record) -> Session | None:
     """A `Session` from a store record, or None if it is not one."""
     kind, sid = record.get("kind"), record.get("id")
@@ -394,7 +423,7 @@ def _session_of(record: Record) -> Session | None:
     created = record.get("created_at")
     expires = record.get("expires_at")
     return Session(
-        kind,
+        "user" if kind == "user" else "guest",
         sid,
         username if isinstance(username, str) and username else None,
         float(created) if isinstance(created, (int, float)) else 0.0,

@@ -1,299 +1,266 @@
 """
-The session store: the only module that touches ``diskcache``.
+The store as the session policy sees it: memory in front, safety behind.
 
-Strictly private. Records are JSON (``diskcache.JSONDisk``, never pickle),
-keyed by a hash of (application, origin, kind, user), never by a secret. The
-directory is 0700 and the database 0600 whatever the umask. A store that
-cannot be opened, read or written degrades to memory with one warning: the
-cache is an optimisation and must never break a call.
+Strictly private. `Store` turns ``cache=`` into a `SessionStore` (disk,
+Redis, memory, or the user's own), opened on first use, and adds what
+every store needs the same way:
+
+- Memory in front, process-wide: what one auth object reads or writes in
+  a disk or Redis store is kept in this process's memory (per store
+  location, bounded), so a new auth object per web request finds it with
+  no I/O. The hot path of the adapters never gets here at all.
+- Degradation: a store that fails (unreadable, corrupt, full, refused, a
+  user's store that raises) gives one warning, and sessions stay in memory
+  for the rest of the process: the cache never breaks a call. Redis
+  handles its own outages (see `._stores.redis`), falling back to the
+  local store and back again.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import logging
 import os
-import secrets
 import sqlite3
-import stat
 import threading
 import time
-import zlib
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import quote
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
-from ._config import CacheSpec
+from ._config import RedisCache
+from ._stores.base import PREFIX, SessionRecord, SessionStore, key_for, log
+from ._stores.memory import MemoryStore
 
 
 if TYPE_CHECKING:
-    import diskcache
+    from ._config import CacheSpec
 
 
 __all__ = ["Record", "Store", "key_for"]
 
-log = logging.getLogger("tmdb_auth")
+T = TypeVar("T")
+Record = SessionRecord
 
-Record = dict[str, Any]
-_PREFIX = "tmdb-auth:v1:"
-_DB = "cache.db"
-_MODE_RAW = 1  # diskcache.core.MODE_RAW: bytes stored inline
-
-
-def key_for(identity: str, origin: str, kind: str, user: str = "") -> str:
-    """The store key of a record: a hash, never the credential itself."""
-    material = f"tmdb-auth\0{identity}\0{origin}\0{kind}\0{user}"
-    return _PREFIX + hashlib.sha256(material.encode()).hexdigest()
+# The memory in front: (store location, key) -> (record, deadline).
+_MEMO: dict[tuple[str, str], tuple[SessionRecord, float | None]] = {}
+_MEMO_LOCK = threading.Lock()
+_MEMO_SIZE = 4096
 
 
-class _Backend(Protocol):
-    def get(self, key: str) -> Record | None: ...
-    def put(self, key: str, record: Record, expire: float | None) -> None: ...
-    def delete(self, key: str, only_id: str | None) -> bool: ...
-    def add(self, key: str, value: str, expire: float) -> bool: ...
-    def release(self, key: str, value: str) -> None: ...
-    def items(self) -> Iterator[tuple[str, Record]]: ...
+def _after_fork() -> None:
+    # A thread of the parent may have held the lock at fork(): the child
+    # gets a new one (the records themselves are still good).
+    global _MEMO_LOCK  # noqa: PLW0603
+    _MEMO_LOCK = threading.Lock()
 
 
-class _Memory:
-    """A process-local backend, for ``cache=None`` and for degraded stores."""
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
-    def __init__(self) -> None:
-        self._data: dict[str, tuple[Any, float | None]] = {}
-        self._lock = threading.Lock()
 
-    def _live(self, key: str) -> Any:
-        found = self._data.get(key)
+def _memo_get(where: str, key: str) -> SessionRecord | None:
+    with _MEMO_LOCK:
+        found = _MEMO.get((where, key))
         if found is None:
             return None
-        value, deadline = found
+        record, deadline = found
         if deadline is not None and deadline <= time.time():
-            del self._data[key]
+            del _MEMO[where, key]
             return None
-        return value
+        return record.copy()
 
-    def get(self, key: str) -> Record | None:
-        with self._lock:
-            value = self._live(key)
-        return dict(value) if isinstance(value, dict) else None
 
-    def put(self, key: str, record: Record, expire: float | None) -> None:
-        deadline = None if expire is None else time.time() + expire
-        with self._lock:
-            self._data[key] = (dict(record), deadline)
+def _memo_put(
+    where: str, key: str, record: SessionRecord, deadline: float | None
+) -> None:
+    with _MEMO_LOCK:
+        _MEMO.pop((where, key), None)
+        while len(_MEMO) >= _MEMO_SIZE:  # the oldest entry goes first
+            del _MEMO[next(iter(_MEMO))]
+        _MEMO[where, key] = (record.copy(), deadline)
 
-    def delete(self, key: str, only_id: str | None) -> bool:
-        with self._lock:
-            value = self._live(key)
-            if value is None or (
-                only_id is not None
-                and not (
-                    isinstance(value, dict) and value.get("id") == only_id
-                )
+
+def _memo_drop(where: str, key: str, only_id: str | None) -> None:
+    with _MEMO_LOCK:
+        found = _MEMO.get((where, key))
+        if found is not None and only_id in (None, found[0].get("id")):
+            del _MEMO[where, key]
+
+
+class Store:
+    """
+    The sessions of one auth object's ``cache=``.
+
+    Args:
+        spec: What ``cache=`` said, checked (see `._config.CacheSpec`).
+    """
+
+    def __init__(self, spec: CacheSpec) -> None:
+        self._spec = spec
+        self._primary: SessionStore | None = None
+        self._backend: SessionStore | None = None
+        self._owned = False
+        self._memo: str | None = None
+        self._opening = threading.Lock()
+        self.degraded = False
+
+    @property
+    def location(self) -> str | None:
+        """Where the sessions are: a directory, a Redis URL; None for memory."""
+        if self._spec is None:
+            return None
+        self._open()
+        name = getattr(self._primary, "name", None)
+        return name if isinstance(name, str) else type(self._primary).__name__
+
+    def _open(self) -> SessionStore:
+        backend = self._backend
+        if backend is not None:
+            return backend
+        with self._opening:
+            if self._backend is None:
+                self._primary, self._owned, self._memo = _build(self._spec)
+                self._backend = self._primary
+            return self._backend
+
+    def _run(self, op: Callable[[SessionStore], T]) -> T:
+        backend = self._open()
+        try:
+            return op(backend)
+        except Exception as exc:
+            # Our own stores fail in known ways (anything else is a bug);
+            # a user's store may raise anything, and never breaks a call.
+            if self._owned and (
+                isinstance(backend, MemoryStore) or not _is_broken(exc)
             ):
-                return False
-            del self._data[key]
-            return True
+                raise
+            return op(self._degrade(exc))
 
-    def add(self, key: str, value: str, expire: float) -> bool:
-        with self._lock:
-            if self._live(key) is not None:
-                return False
-            self._data[key] = (value, time.time() + expire)
-            return True
-
-    def release(self, key: str, value: str) -> None:
-        with self._lock:
-            if self._live(key) == value:
-                del self._data[key]
-
-    def items(self) -> Iterator[tuple[str, Record]]:
-        with self._lock:
-            keys = list(self._data)
-            found = [(k, self._live(k)) for k in keys]
-        for key, value in found:
-            if isinstance(value, dict):
-                yield key, dict(value)
-
-
-class _Disk:
-    """
-    diskcache, opened safely.
-
-    diskcache keeps one SQLite connection per thread and closes only the
-    calling thread's; a connection left in a worker thread is closed by
-    the garbage collector, which Python 3.13 reports as a ResourceWarning.
-    So the calling thread's connection is closed after each operation,
-    a cache passed in included (it stays open: diskcache reconnects on its
-    next use): the store is used when a session is made or looked up, not
-    on every call, and reconnecting costs well under a millisecond.
-    """
-
-    def __init__(self, cache: diskcache.Cache, *, owned: bool = False) -> None:
-        self._cache = cache
-        self._owned = owned
-
-    @classmethod
-    def open(cls, directory: str) -> _Disk:
-        import diskcache  # noqa: PLC0415 -- only calls that need a session pay
-
-        _prepare(directory)
-        # diskcache's constructor connects first and may fail after (a full
-        # disk, a foreign file): the connection it made is closed here.
-        cache = diskcache.Cache.__new__(diskcache.Cache)
-        try:
-            cache.__init__(  # type: ignore[misc]
-                directory,
-                disk=diskcache.JSONDisk,
-                eviction_policy="none",
-                timeout=10,
+    def _degrade(self, exc: BaseException) -> SessionStore:
+        if not self.degraded:
+            self.degraded = True
+            log.warning(
+                "tmdb-auth: the session cache at %s cannot be used (%s); "
+                "sessions are kept in memory for this process.",
+                self.location,
+                _describe(exc),
             )
-        except BaseException:
-            with contextlib.suppress(Exception):
-                cache.close()
-            raise
-        return cls(cache, owned=True)
+        backend = MemoryStore()
+        self._backend = backend
+        return backend
 
-    @contextlib.contextmanager
-    def _using(self) -> Iterator[diskcache.Cache]:
-        try:
-            yield self._cache
-        finally:
-            self._cache.close()
+    # -- what the policy calls -----------------------------------------
+
+    def get(self, key: str) -> SessionRecord | None:
+        """The record under *key*, if any (expired ones are gone)."""
+        self._open()
+        where = self._memo
+        if where is not None:
+            found = _memo_get(where, key)
+            if found is not None:
+                return found
+        record = self._run(lambda store: store.get(key))
+        if not isinstance(record, dict):
+            return None
+        if where is not None:
+            expires = record.get("expires_at")
+            deadline = expires if isinstance(expires, (int, float)) else None
+            _memo_put(where, key, record, deadline)
+        return record
+
+    def put(
+        self, key: str, record: SessionRecord, expire: float | None
+    ) -> None:
+        """Keep *record*, for *expire* seconds or for good."""
+        self._run(lambda store: store.put(key, record, expire))
+        if self._memo is not None:
+            deadline = None if expire is None else time.time() + expire
+            _memo_put(self._memo, key, record, deadline)
+
+    def delete(self, key: str, only_id: str | None = None) -> bool:
+        """Drop *key*; with *only_id*, only if the record has that id."""
+        self._open()
+        if self._memo is not None:
+            _memo_drop(self._memo, key, only_id)
+        return self._run(lambda store: store.delete(key, only_id))
+
+    def lock(self, key: str, owner: str, ttl: float) -> bool:
+        """Take the creation lock of *key* for *owner*, without waiting."""
+        return self._run(lambda store: store.lock(key, owner, ttl))
+
+    def unlock(self, key: str, owner: str) -> None:
+        """Release the lock, where it was taken (before a degradation too)."""
+        for store in {
+            id(s): s for s in (self._primary, self._backend)
+        }.values():
+            if store is not None:
+                with contextlib.suppress(Exception):
+                    store.unlock(key, owner)
+
+    def wait(self, key: str, timeout: float) -> None:
+        """Block until *key* is written or its lock is free, at most *timeout*."""
+        started = time.monotonic()
+        self._run(lambda store: store.wait(key, timeout))
+        if not self._owned and time.monotonic() - started < 0.001:
+            # A user's store whose wait does not block: poll, never spin.
+            time.sleep(min(timeout, 0.01))
+
+    def records(self) -> list[tuple[str, SessionRecord]]:
+        """Every session record, for ``tmdb-auth status``."""
+        found: list[tuple[object, object]] = self._run(
+            lambda store: list(store.records())
+        )
+        return [
+            (key, record)  # type: ignore[misc]  # checked: a user's store
+            for key, record in found
+            if isinstance(key, str)
+            and key.startswith(PREFIX)
+            and isinstance(record, dict)
+            and "kind" in record
+        ]
 
     def close(self) -> None:
-        if self._owned:
-            self._cache.close()
-
-    def get(self, key: str) -> Record | None:
-        with self._using() as cache:
-            value = cache.get(key)
-        return value if isinstance(value, dict) else None
-
-    def put(self, key: str, record: Record, expire: float | None) -> None:
-        with self._using() as cache:
-            cache.set(key, record, expire=expire)
-
-    def delete(self, key: str, only_id: str | None) -> bool:
-        with self._using() as cache, cache.transact():
-            value = cache.get(key)
-            if value is None or (
-                only_id is not None
-                and not (
-                    isinstance(value, dict) and value.get("id") == only_id
-                )
-            ):
-                return False
-            return bool(cache.delete(key))
-
-    def add(self, key: str, value: str, expire: float) -> bool:
-        with self._using() as cache:
-            return bool(cache.add(key, value, expire=expire))
-
-    def release(self, key: str, value: str) -> None:
-        with self._using() as cache, cache.transact():
-            if cache.get(key) == value:
-                cache.delete(key)
-
-    def items(self) -> Iterator[tuple[str, Record]]:
-        with self._using() as cache:
-            found = [(key, cache.get(key)) for key in list(cache.iterkeys())]
-        for key, value in found:
-            if isinstance(key, str) and isinstance(value, dict):
-                yield key, value
+        """Close the store if this object opened it. Idempotent."""
+        with self._opening:
+            primary, backend = self._primary, self._backend
+            self._backend = None
+            self._primary = None
+        if self._owned and primary is not None:
+            primary.close()
+        if backend is not None and backend is not primary:
+            backend.close()
 
 
-def _peek(directory: str, key: str) -> Record | None:
-    """
-    Read one record straight from the cache's SQLite file, read-only.
+def _build(spec: CacheSpec) -> tuple[SessionStore, bool, str | None]:
+    """The store for *spec*, whether this object owns it, its memo name."""
+    from ._stores.disk import DiskStore  # noqa: PLC0415 -- see _store's users
 
-    A process whose session is already cached needs one read; importing
-    diskcache and opening a `diskcache.Cache` (pragmas, schema checks,
-    settings) costs ten times that read, about 10 ms of start-up. So the
-    first reads take this path: the row as `diskcache.JSONDisk` writes it
-    (key: zlib-compressed JSON, raw; value: the same, inline), in a directory
-    that passes the same ownership and mode checks as `_prepare`. Anything
-    else (a miss, another layout, an error) returns None and the caller
-    opens the cache properly; tests write with diskcache and read here.
-    """
-    getuid = getattr(os, "getuid", None)
-    path = os.path.join(directory, _DB)
-    try:
-        info = os.stat(directory)
-        if getuid is None or info.st_uid != getuid():
-            return None
-        if stat.S_IMODE(info.st_mode) != 0o700:
-            return None
-        if not os.path.isfile(path):
-            return None
-        db = sqlite3.connect(
-            f"file:{quote(path)}?mode=ro", uri=True, timeout=1
-        )
-        try:
-            row = db.execute(
-                "SELECT mode, value FROM Cache WHERE key = ? AND raw = 1"
-                " AND (expire_time IS NULL OR expire_time > ?)",
-                (zlib.compress(json.dumps(key).encode(), 1), time.time()),
-            ).fetchone()
-        finally:
-            db.close()
-        if row is None or row[0] != _MODE_RAW or not isinstance(row[1], bytes):
-            return None
-        value = json.loads(zlib.decompress(row[1]))
-    except (OSError, sqlite3.Error, ValueError, zlib.error):
-        return None
-    return value if isinstance(value, dict) else None
+    if spec is None:
+        return MemoryStore(), True, None
+    if isinstance(spec, (str, os.PathLike)):
+        path = os.fspath(spec)
+        return DiskStore(path), True, "disk:" + os.path.abspath(path)
+    if isinstance(spec, RedisCache):
+        from ._stores.redis import RedisStore  # noqa: PLC0415
+
+        fallback = None if spec.fallback is None else DiskStore(spec.fallback)
+        redis_store = RedisStore(spec.target, fallback=fallback)  # type: ignore[arg-type]
+        return redis_store, True, "redis:" + redis_store.name
+    if isinstance(spec, SessionStore):
+        from ._stores.redis import RedisStore  # noqa: PLC0415
+
+        memo = None
+        if isinstance(spec, (DiskStore, RedisStore)):
+            memo = f"{type(spec).__name__}:{spec.name}"
+        return spec, False, memo
+    # A diskcache.Cache of the user's: our store on it, never closing it.
+    store = DiskStore(spec)
+    return store, True, "disk:" + os.path.abspath(store.name)
 
 
-class UnsafeCacheError(OSError):
-    """The cache directory belongs to someone else. Strictly private."""
-
-
-def _prepare(directory: str) -> None:
-    """
-    Create *directory* 0700 and its database 0600, whatever the umask.
-
-    A directory owned by another user is refused (someone else could read
-    or plant sessions); one that is group- or world-accessible is repaired
-    with a warning. The database file is created before SQLite opens it,
-    because SQLite gives its ``-wal`` and ``-shm`` files the database's mode.
-    """
-    os.makedirs(directory, mode=0o700, exist_ok=True)
-    info = os.stat(directory)
-    getuid = getattr(os, "getuid", None)
-    if getuid is not None:
-        if info.st_uid != getuid():
-            raise UnsafeCacheError("it belongs to another user")
-        if stat.S_IMODE(info.st_mode) != 0o700:
-            # Repair only a directory that is ours to repair: one holding
-            # nothing but the cache. A shared directory passed by mistake
-            # (a home, /tmp) is refused, never chmod-ed.
-            if any(not name.startswith(_DB) for name in os.listdir(directory)):
-                raise UnsafeCacheError(
-                    "it is accessible to other users and holds other files; "
-                    "use a directory of its own"
-                )
-            log.warning(
-                "tmdb-auth: the cache directory %s was accessible to other "
-                "users; its mode is now 0700.",
-                directory,
-            )
-            os.chmod(directory, 0o700)
-    path = os.path.join(directory, _DB)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        if getuid is not None and stat.S_IMODE(os.fstat(fd).st_mode) != 0o600:
-            os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
-
-
-# What a broken cache raises: file system and SQLite errors, a corrupt
-# value, and diskcache's own Timeout (a plain Exception, matched by module so
-# that diskcache is not imported before it is needed).
+# What a broken store raises: file system and SQLite errors, a corrupt
+# value, and diskcache's own Timeout (a plain Exception, matched by module
+# so that diskcache is not imported before it is needed).
 _BROKEN: tuple[type[BaseException], ...] = (OSError, sqlite3.Error, ValueError)
 
 
@@ -303,124 +270,10 @@ def _is_broken(exc: Exception) -> bool:
     )
 
 
-class Store:
-    """
-    Session records on disk, or in memory.
-
-    Args:
-        spec: A directory path, a ``diskcache.Cache``, or None for memory.
-    """
-
-    def __init__(self, spec: CacheSpec) -> None:
-        self._spec = spec
-        self._backend: _Backend | None = None
-        self._opening = threading.Lock()
-        self.degraded = False
-
-    @property
-    def location(self) -> str | None:
-        """The directory of the cache, if it is on disk."""
-        if self._spec is None:
-            return None
-        spec = self._spec
-        if isinstance(spec, (str, os.PathLike)):
-            return os.fspath(spec)
-        return str(spec.directory)
-
-    def _open(self) -> _Backend:
-        backend = self._backend
-        if backend is not None:
-            return backend
-        with self._opening:
-            if self._backend is None:
-                self._backend = self._connect()
-            return self._backend
-
-    def _connect(self) -> _Backend:
-        spec = self._spec
-        if spec is None:
-            return _Memory()
-        if not isinstance(spec, (str, os.PathLike)):
-            return _Disk(spec)
-        try:
-            return _Disk.open(os.fspath(spec))
-        except Exception as exc:
-            if not _is_broken(exc):
-                raise
-            return self._degrade(exc)
-
-    def _degrade(self, exc: BaseException) -> _Backend:
-        if not self.degraded:
-            self.degraded = True
-            log.warning(
-                "tmdb-auth: the session cache at %s cannot be used (%s); "
-                "sessions are kept in memory for this process.",
-                self.location,
-                _describe(exc),
-            )
-        backend = _Memory()
-        self._backend = backend
-        return backend
-
-    def _run(self, name: str, *args: Any) -> Any:
-        backend = self._open()
-        try:
-            return getattr(backend, name)(*args)
-        except Exception as exc:
-            if isinstance(backend, _Memory) or not _is_broken(exc):
-                raise
-            return getattr(self._degrade(exc), name)(*args)
-
-    def get(self, key: str) -> Record | None:
-        """The record under *key*, if any (expired ones are gone)."""
-        spec = self._spec
-        if self._backend is None and isinstance(spec, (str, os.PathLike)):
-            found = _peek(os.fspath(spec), key)
-            if found is not None:
-                return found
-        return self._run("get", key)  # type: ignore[no-any-return]
-
-    def put(self, key: str, record: Record, expire: float | None) -> None:
-        """Store *record*, for *expire* seconds or for good."""
-        self._run("put", key, record, expire)
-
-    def delete(self, key: str, only_id: str | None = None) -> bool:
-        """Drop *key*; with *only_id*, only if the record has that id."""
-        return self._run("delete", key, only_id)  # type: ignore[no-any-return]
-
-    def try_lock(self, key: str, ttl: float) -> str | None:
-        """
-        Take the lock *key* for at most *ttl* seconds, or return None.
-
-        Atomic across threads and processes (``Cache.add``). The lock
-        expires by itself, so a holder that crashed blocks others for *ttl*
-        at most.
-        """
-        token = secrets.token_hex(8)
-        return token if self._run("add", key, token, ttl) else None
-
-    def unlock(self, key: str, token: str) -> None:
-        """Release the lock *key* if *token* still holds it."""
-        with contextlib.suppress(Exception):
-            self._run("release", key, token)
-
-    def close(self) -> None:
-        """Close the cache if this store opened it (never one passed in)."""
-        backend, self._backend = self._backend, None
-        if isinstance(backend, _Disk):
-            backend.close()
-
-    def records(self) -> list[tuple[str, Record]]:
-        """Every session record, for ``tmdb-auth status``."""
-        return [
-            (key, record)
-            for key, record in self._run("items")
-            if key.startswith(_PREFIX) and "kind" in record
-        ]
-
-
 def _describe(exc: BaseException) -> str:
     """The kind of failure, without paths or values beyond the type."""
+    from ._stores.disk import UnsafeCacheError  # noqa: PLC0415
+
     if isinstance(exc, UnsafeCacheError):
         return str(exc)
     if isinstance(exc, OSError) and exc.strerror:

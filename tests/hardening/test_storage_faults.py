@@ -30,7 +30,7 @@ import pytest
 from tests.clients import Flavour as Driver
 from tests.hardening.conftest import DRIVERS
 from tests.leaks import FIGURES
-from tmdb_auth import _store
+from tmdb_auth.stores import DiskStore
 from tmdb_auth.testing import TMDbServer
 
 
@@ -114,7 +114,7 @@ def test_read_only_directory(
                 return real_open(path, flags, *args)
 
             cache.mkdir(mode=0o700, exist_ok=True)
-            monkeypatch.setattr(_store.os, "open", read_only)
+            monkeypatch.setattr(os, "open", read_only)
         _rate_twice(driver, server, str(cache))
         assert not (cache / "cache.db").exists()
     assert 1 == _warnings(caplog, "cannot be used")
@@ -142,7 +142,7 @@ def test_disk_full_after_start(
             def full(*args: Any) -> None:
                 raise OSError(errno.ENOSPC, "No space left on device")
 
-            monkeypatch.setattr(_store._Disk, "put", full)
+            monkeypatch.setattr(DiskStore, "put", full)
         server.revoke_all_sessions()
 
         assert 201 == client.call("POST", RATING, json={"value": 9}).status
@@ -169,7 +169,7 @@ def test_disk_full_from_the_start(
             def full(*args: Any) -> None:
                 raise OSError(errno.ENOSPC, "No space left on device")
 
-            monkeypatch.setattr(_store._Disk, "put", full)
+            monkeypatch.setattr(DiskStore, "put", full)
         _rate_twice(driver, server, str(cache))
     assert 1 == _warnings(caplog, "cannot be used")
 
@@ -227,9 +227,10 @@ def test_loose_directory_is_repaired(
     cache.chmod(mode)
 
     _rate_twice(driver, server, str(cache))
-    # A second auth object finds the session on disk: the cache works.
+    # A second auth object finds the session; it is on disk: the cache works.
     other = driver(server, session="guest", cache=str(cache))
     assert 201 == other.call("POST", RATING, json={"value": 8}).status
+    assert ["guest"] == [r["kind"] for _, r in DiskStore(cache).records()]
 
     assert 0o700 == stat.S_IMODE(cache.stat().st_mode)
     assert 0o600 == stat.S_IMODE((cache / "cache.db").stat().st_mode)
@@ -249,6 +250,7 @@ def test_symlinked_directory(
     _rate_twice(driver, server, str(link))
     other = driver(server, session="guest", cache=str(target))
     assert 201 == other.call("POST", RATING, json={"value": 8}).status
+    assert ["guest"] == [r["kind"] for _, r in DiskStore(target).records()]
 
     assert link.is_symlink()
     assert (target / "cache.db").exists()
