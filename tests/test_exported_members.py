@@ -8,12 +8,21 @@ import sys
 import pytest
 
 import tmdb_auth
+import tmdb_auth.cassettes
 import tmdb_auth.exceptions
+import tmdb_auth.stores
 import tmdb_auth.testing
 
 
 @pytest.mark.parametrize(
-    "module", [tmdb_auth, tmdb_auth.exceptions, tmdb_auth.testing]
+    "module",
+    [
+        tmdb_auth,
+        tmdb_auth.cassettes,
+        tmdb_auth.exceptions,
+        tmdb_auth.stores,
+        tmdb_auth.testing,
+    ],
 )
 def test_all_is_sorted_and_importable(module: object) -> None:
     """__all__ is sorted, and every name in it resolves."""

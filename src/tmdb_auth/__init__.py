@@ -36,6 +36,7 @@ from .exceptions import (
 if TYPE_CHECKING:
     from ._browser import approve_in_browser
     from ._secret import scrub, sentry_before_send
+    from ._stores.base import SessionRecord, SessionStore
     from ._values import AccessToken, RequestToken, Session
 
 
@@ -51,8 +52,10 @@ __all__ = [
     "RequestToken",
     "Session",
     "SessionDenied",
+    "SessionRecord",
     "SessionRequired",
     "SessionRevoked",
+    "SessionStore",
     "TMDbAuthError",
     "TMDbConnectionError",
     "TMDbServerError",
@@ -71,6 +74,10 @@ def __getattr__(name: str) -> Any:
         from . import _values  # noqa: PLC0415
 
         return getattr(_values, name)
+    if name in ("SessionRecord", "SessionStore"):
+        from ._stores import base  # noqa: PLC0415
+
+        return getattr(base, name)
     if name in ("scrub", "sentry_before_send"):
         from . import _secret  # noqa: PLC0415
 

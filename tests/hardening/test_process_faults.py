@@ -11,6 +11,7 @@ The lock's expiry is 30 s in the product; both processes here set it to
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import signal
@@ -113,9 +114,15 @@ def _next_process(server: TMDbServer, cache: str) -> float:
 
 def _readable(cache: str, server: TMDbServer) -> None:
     """SQLite says the database is sound; the store lists the session."""
-    with sqlite3.connect(os.path.join(cache, "cache.db")) as db:
+    with contextlib.closing(
+        sqlite3.connect(os.path.join(cache, "cache.db"))
+    ) as db:
         assert [("ok",)] == db.execute("PRAGMA integrity_check").fetchall()
-    records = [r for _, r in Store(cache).records()]
+    store = Store(cache)
+    try:
+        records = [r for _, r in store.records()]
+    finally:
+        store.close()
     used = server.requests[-1].query["guest_session_id"]
     assert [("guest", used)] == [(r["kind"], r["id"]) for r in records]
 
