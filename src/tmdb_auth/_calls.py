@@ -233,7 +233,7 @@ class ExplicitCalls:
         """*value* as an `AccessToken`, by default this auth's own."""
         if value is not None:
             return access_token_of(value)
-        own = getattr(self._sessions.settings, "access_token", None)
+        own = self._sessions.settings.access_token
         if own is None:
             raise ConfigurationError(
                 "No v4 access token: pass access_token= (the AccessToken "

@@ -83,6 +83,11 @@ class TMDbAuth(AuthCore, ExplicitCalls, requests.auth.AuthBase):
             Default: ``TMDB_AUTH_CACHE_DIR``, else the user cache directory.
         api_url: The API origin (default ``TMDB_API_URL``, else
             ``https://api.themoviedb.org``). Credentials go there only.
+        access_token: A TMDb v4 user access token (default
+            ``TMDB_ACCESS_TOKEN`` for an auth given no other identity):
+            sent as ``Authorization: Bearer`` on the ``/4/`` calls that act
+            for the user, and converted once into the v3 session of the
+            calls that need one. It is this auth's identity.
         http: The ``requests.Session`` that session calls go through
             (default: a private one), to share adapters, proxies or
             certificates.
@@ -103,19 +108,24 @@ class TMDbAuth(AuthCore, ExplicitCalls, requests.auth.AuthBase):
         approve: Callable[[str], object] | None = None,
         cache: CacheSpec | Default = DEFAULT,
         api_url: str | None = None,
+        access_token: str | None = None,
         http: requests.Session | None = None,
         timeout: float | tuple[float, float] = (10.0, 30.0),
     ) -> None:
-        super().__init__(
-            api_key,
-            session=session,
-            username=username,
-            password=password,
-            session_id=session_id,
-            approve=approve,
-            cache=cache,
-            api_url=api_url,
-        )
+        try:
+            super().__init__(
+                api_key,
+                session=session,
+                username=username,
+                password=password,
+                session_id=session_id,
+                approve=approve,
+                cache=cache,
+                api_url=api_url,
+                access_token=access_token,
+            )
+        finally:
+            del access_token  # no frame on a traceback keeps it
         if http is not None and not isinstance(http, requests.Session):
             raise ConfigurationError(
                 "http= must be a requests.Session (or None for a private "
@@ -128,7 +138,7 @@ class TMDbAuth(AuthCore, ExplicitCalls, requests.auth.AuthBase):
 
     # -- every call ----------------------------------------------------
 
-    def __call__(  # noqa: C901 -- the hot path, inlined on purpose
+    def __call__(  # noqa: C901, PLR0912 -- the hot path, inlined on purpose
         self, r: requests.PreparedRequest
     ) -> requests.PreparedRequest:
         """Attach the credential (and session) if *r* is bound for TMDb."""
@@ -148,6 +158,9 @@ class TMDbAuth(AuthCore, ExplicitCalls, requests.auth.AuthBase):
             )
         else:
             need = self._need(r.method or "GET", url[start:], "")
+        if need is Need.V4_USER:
+            r.headers["Authorization"] = self._user_bearer or ""
+            return r
         if need is Need.NONE:
             if self._query:
                 r.url = f"{url}{sep}{self._query}"
