@@ -342,18 +342,21 @@ class Settings(NamedTuple):
         # The environment's access token is for an auth given no identity.
         try:
             access = _access_token(
-                access_token if access_token or sid or user else None,
+                access_token,
                 credential,
                 from_env=access_token is None and not (sid or user),
             )
         finally:
             del access_token  # no frame on a traceback keeps it
-        if access is not None and (sid or user or session == "guest"):
-            raise ConfigurationError(
-                "access_token= is the identity of this auth (a v4 user), so "
-                "it takes no session_id=, username= nor session='guest': "
-                "make one TMDbAuth per identity."
-            )
+        if access is not None:
+            if username or session_id or session == "guest":
+                raise ConfigurationError(
+                    "access_token= is the identity of this auth (a v4 user), "
+                    "so it takes no session_id=, username= nor "
+                    "session='guest': make one TMDbAuth per identity."
+                )
+            user = sid = None  # TMDB_USERNAME / TMDB_SESSION_ID: not this one
+
         return cls(
             credential=credential,
             origin=origin,
