@@ -5,15 +5,18 @@ through main(argv), against the stand-in server.
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import threading
+import webbrowser
 
 import pytest
 import requests
 
 from tmdb_auth._cli import main
 from tmdb_auth.requests import TMDbAuth
-from tmdb_auth.testing import TMDbServer
+from tmdb_auth.testing import TMDbServer, click
 
 from . import leaks
 from .person import Screen
@@ -201,3 +204,53 @@ class TestStatusAndLogout:
         assert not v4env.session_is_valid(session_id)
         assert not v4env.access_token_is_valid(issued[0])
         assert [] == status(capsys)
+
+
+class TestBrowser:
+    def test_browser_answers_through_the_listener(
+        self,
+        v4env: TMDbServer,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """A browser here: approved, sent back to the listener, no Enter."""
+        opened: list[str] = []
+
+        def browser(url: str, *_: object, **__: object) -> bool:
+            opened.append(url)
+            threading.Thread(target=click, args=(url,), daemon=True).start()
+            return True
+
+        monkeypatch.setattr(webbrowser, "get", lambda *_: object())
+        monkeypatch.setattr(webbrowser, "open", browser)
+        monkeypatch.setattr("sys.stdin", io.StringIO(""))  # nobody types
+
+        assert 0 == main(["login", "--v4"])
+
+        assert [url.split("=")[0] for url in opened] == [
+            v4env.url + "/auth/access?request_token"
+        ]
+        assert "Logged in to TMDb v4" in capsys.readouterr().out
+        assert 1 == v4env.v4_created["access_tokens"]
+
+    def test_denied_in_the_browser(
+        self,
+        v4env: TMDbServer,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """Deny: the listener hears back, the exchange is refused, exit 1."""
+
+        def browser(url: str, *_: object, **__: object) -> bool:
+            threading.Thread(
+                target=click, args=(url, "deny"), daemon=True
+            ).start()
+            return True
+
+        monkeypatch.setattr(webbrowser, "get", lambda *_: object())
+        monkeypatch.setattr(webbrowser, "open", browser)
+
+        assert 1 == main(["login", "--v4"])
+
+        assert "approve" in capsys.readouterr().err
+        assert 0 == v4env.v4_created["access_tokens"]

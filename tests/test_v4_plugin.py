@@ -232,3 +232,15 @@ class TestSharing:
 
         assert [200, server.username] == json.loads(out.stdout)
         assert 1 == server.v4_created["conversions"]
+
+
+def test_repr_masks_the_access_token(server: TMDbServer) -> None:
+    access = access_token_of(server)
+
+    with RequestsAuth(
+        server.api_key, api_url=server.url, access_token=access, cache=None
+    ) as auth:
+        shown = repr(auth)
+
+    assert access not in shown
+    assert f"access_token='…{access[-4:]}'" in shown

@@ -222,6 +222,10 @@ class AuthCore:
             parts.append(f"username={settings.username!r}")
         if settings.session_id:
             parts.append(f"session_id={mask(settings.session_id.reveal())!r}")
+        if settings.access_token:
+            parts.append(
+                f"access_token={mask(settings.access_token.reveal())!r}"
+            )
         parts.append(f"api_url={settings.origin.url!r}")
         return f"{type(self).__name__}({', '.join(parts)})"
 

@@ -22,7 +22,7 @@ from .exceptions import ConfigurationError, TMDbAuthError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from typing import Any, TextIO
+    from typing import Any, Self, TextIO
 
     from ._secret import Secret
 
@@ -269,8 +269,13 @@ def _login_v4(args: argparse.Namespace, out: TextIO, timeout: float) -> int:
                 file=out,
             )
             return 0
-    token = auth.v4_request_token_new()
-    _approve_v4(token.approval_url, timeout, browser=not args.no_browser)
+    if not args.no_browser and _can_open_browser():
+        with _V4Listener() as listener:
+            token = auth.v4_request_token_new(redirect_to=listener.url)
+            listener.wait(token.approval_url, timeout)
+    else:
+        token = auth.v4_request_token_new()
+        _approve_v4(token.approval_url, timeout)
     access = auth.v4_access_token_new(token)
     session = auth.session_convert(access)
     _keep_v4(args, auth, access, session)
@@ -284,16 +289,15 @@ def _login_v4(args: argparse.Namespace, out: TextIO, timeout: float) -> int:
     return 0
 
 
-def _approve_v4(url: str, timeout: float, *, browser: bool) -> None:
+def _approve_v4(url: str, timeout: float) -> None:
     """
-    The person approves the v4 request token, then presses Enter.
+    The person approves the v4 request token on any device, then presses
+    Enter (a remote shell, or no browser here).
 
-    TMDb's v4 approval appends nothing to ``redirect_to``, so a listener
-    here could not tell Approve from Deny: whether they approved is
-    TMDb's to say when the token is exchanged (`SessionDenied`). A browser
-    on this machine is opened on the page when one can be.
+    Whether they approved is TMDb's to say when the token is exchanged
+    (`SessionDenied`).
     """
-    from ._browser import _Browser, _Line, _wait  # noqa: PLC0415
+    from ._browser import _Line, _wait  # noqa: PLC0415
     from ._secret import Secret  # noqa: PLC0415
 
     shown = Secret(url)
@@ -307,24 +311,104 @@ def _approve_v4(url: str, timeout: float, *, browser: bool) -> None:
         "Then press Enter here.\n"
     )
     out.flush()
-    opened = None
-    if browser and _can_open_browser():
-        opened = _Browser(shown.reveal(), out)
-        opened.start()
     line = _Line(sys.stdin)
     line.start()
-    _wait(
-        line.done,
-        timeout,
-        out,
-        "Press Enter once approved",
-        quiet=opened.in_front if opened else None,
-    )
+    _wait(line.done, timeout, out, "Press Enter once approved")
     if not line.text:
         raise ConfigurationError(
             "Standard input ended before Enter was pressed: run the login in "
             "a terminal."
         )
+
+
+class _V4Listener:
+    """
+    A one-shot loopback page for the ``redirect_to`` of a v4 request token.
+
+    TMDb's v4 approval sends the browser back with nothing appended, so
+    the page only says that the person answered; whether they approved is
+    TMDb's to say when the token is exchanged. The path carries a random
+    part, so that no other page answers in the person's place by chance.
+    """
+
+    def __init__(self) -> None:
+        import http.server  # noqa: PLC0415
+        import secrets  # noqa: PLC0415
+        import threading  # noqa: PLC0415
+
+        from ._browser import _PAGE  # noqa: PLC0415
+
+        path = f"/tmdb-auth/v4/{secrets.token_urlsafe(16)}"
+        answered = self.answered = threading.Event()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            timeout = 5.0
+
+            def do_GET(self) -> None:
+                ours = self.path.split("?", 1)[0] == path
+                body = _PAGE.format(
+                    title="Answered" if ours else "Not found",
+                    text="Return to the terminal; you can close this tab."
+                    if ours
+                    else "This page belongs to tmdb-auth.",
+                ).encode()
+                self.send_response(200 if ours else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
+                self.wfile.flush()
+                if ours:
+                    answered.set()
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                """Silent."""
+
+        self._server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), Handler
+        )
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}{path}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="tmdb-auth v4 listener",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def wait(self, url: str, timeout: float) -> None:
+        """Show and open the approval *url*; return once it was answered."""
+        from ._browser import _Browser, _wait  # noqa: PLC0415
+        from ._secret import Secret  # noqa: PLC0415
+
+        shown = Secret(url)
+        del url
+        out = sys.stderr
+        # The one place a request token is shown: to the person who approves.
+        out.write(
+            "To let tmdb-auth use your TMDb account (v4), approve it here:\n"
+            f"  {_shown(shown.reveal())}\n"
+        )
+        out.flush()
+        browser = _Browser(shown.reveal(), out)
+        browser.start()
+        _wait(
+            self.answered,
+            timeout,
+            out,
+            "Waiting for approval",
+            quiet=browser.in_front,
+        )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
 
 
 def _can_open_browser() -> bool:
