@@ -254,3 +254,13 @@ class TestBrowser:
 
         assert "approve" in capsys.readouterr().err
         assert 0 == v4env.v4_created["access_tokens"]
+
+
+def test_demo_has_a_v4_step(capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo's v4 step: one approval, one conversion for two v3 calls."""
+    assert 0 == main(["demo"])
+
+    out = capsys.readouterr().out
+    assert "\n7. TMDb v4" in out
+    assert "conversions: 1" in out
+    assert "1 converted from a v4 access token" in out
