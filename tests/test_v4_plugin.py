@@ -75,6 +75,33 @@ class TestBearer:
         assert "api_key" not in server.requests[-1].query
         assert 0 == server.v4_created["conversions"]
 
+    def test_list_items_and_private_reads(
+        self, flavour: type[Flavour], server: TMDbServer
+    ) -> None:
+        """Items added, their status and the private list read as the user."""
+        f = flavour(server, access_token=access_token_of(server), cache=None)
+        made = f.post(
+            "/4/list",
+            json={"name": "Mine", "iso_639_1": "en", "public": False},
+        )
+        list_id = made.body["id"]
+
+        added = f.post(
+            f"/4/list/{list_id}/items",
+            json={"items": [{"media_type": "movie", "media_id": 550}]},
+        )
+        status = f.get(
+            f"/4/list/{list_id}/item_status",
+            params={"media_type": "movie", "media_id": 550},
+        )
+        read = f.get(f"/4/list/{list_id}")
+
+        assert added.status in (200, 201)
+        assert 200 == status.status
+        assert 200 == read.status
+        assert [550] == [item["id"] for item in read.body["results"]]
+        assert 0 == server.v4_created["conversions"]
+
     def test_other_calls_carry_the_application_credential(
         self, flavour: type[Flavour], server: TMDbServer
     ) -> None:
