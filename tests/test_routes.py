@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tmdb_auth._routes import Need, need_for
+from tmdb_auth._routes import Need, acts_for_user, need_for
 
 
 class TestNeedFor:
@@ -73,3 +73,47 @@ class TestNeedFor:
     def test_no_session_routes(self, method: str, path: str) -> None:
         """Everything else never triggers a session."""
         assert Need.NONE == need_for(method, path)
+
+
+class TestActsForUser:
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("GET", "/4/account/5f2c0d2e3f9c1a0034d4b1a2/lists"),
+            ("GET", "/4/account/5f2c0d2e3f9c1a0034d4b1a2/movie/rated"),
+            ("GET", "/4/account/5f2c0d2e3f9c1a0034d4b1a2/tv/rated"),
+            ("GET", "/4/account/5f2c0d2e3f9c1a0034d4b1a2/movie/favorites"),
+            ("GET", "/4/account/5f2c0d2e3f9c1a0034d4b1a2/tv/favorites"),
+            ("GET", "/4/account/5f2c0d2e3f9c1a0034d4b1a2/movie/watchlist"),
+            ("GET", "/4/account/5f2c0d2e3f9c1a0034d4b1a2/tv/watchlist"),
+            ("POST", "/4/list"),
+            ("GET", "/4/list/12"),
+            ("PUT", "/4/list/12"),
+            ("DELETE", "/4/list/12/"),
+            ("POST", "/4/list/12/items"),
+            ("PUT", "/4/list/12/items"),
+            ("DELETE", "/4/list/12/items"),
+            ("GET", "/4/list/12/item_status"),
+            ("GET", "/4/list/12/clear"),
+        ],
+    )
+    def test_user_routes(self, method: str, path: str) -> None:
+        """The v4 account endpoints and lists carry the access token."""
+        assert acts_for_user(method, path)
+
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("POST", "/4/auth/request_token"),
+            ("POST", "/4/auth/access_token"),
+            ("DELETE", "/4/auth/access_token"),
+            ("GET", "/4/discover/movie"),
+            ("GET", "/4/list"),
+            ("GET", "/3/account"),
+            ("POST", "/3/list"),
+            ("GET", "/4/account/x/lists/extra"),
+        ],
+    )
+    def test_other_routes(self, method: str, path: str) -> None:
+        """The auth calls and everything else carry the application's."""
+        assert not acts_for_user(method, path)

@@ -24,7 +24,7 @@ from ._config import (
     SessionMode,
     Settings,
 )
-from ._routes import Need, need_for
+from ._routes import Need, acts_for_user, need_for
 from ._secret import mask
 from ._sessions import Sessions
 from ._values import Session
@@ -76,17 +76,22 @@ class AuthCore:
         approve: Callable[[str], object] | None = None,
         cache: CacheSpec | Default = DEFAULT,
         api_url: str | None = None,
+        access_token: str | None = None,
     ) -> None:
-        settings = Settings.build(
-            api_key=api_key,
-            session=session,
-            username=username,
-            password=password,
-            session_id=session_id,
-            approve=approve,
-            cache=cache,
-            api_url=api_url,
-        )
+        try:
+            settings = Settings.build(
+                api_key=api_key,
+                session=session,
+                username=username,
+                password=password,
+                session_id=session_id,
+                approve=approve,
+                cache=cache,
+                api_url=api_url,
+                access_token=access_token,
+            )
+        finally:
+            del access_token  # no frame on a traceback keeps it
         self._sessions = Sessions(settings)
         self._sessions_on = settings.mode is not None
         self._lock = threading.Lock()
@@ -104,6 +109,12 @@ class AuthCore:
         else:
             self._query = ""
             self._bearer = f"Bearer {credential.value.reveal()}"
+        # The user's v4 access token, for the /4/ calls that act for them.
+        self._user_bearer = (
+            None
+            if settings.access_token is None
+            else f"Bearer {settings.access_token.reveal()}"
+        )
         self._suffixes: dict[Need, tuple[Session, str]] = {}
         # For the async adapter: the lock and events of each event loop.
         self._async_locks: dict[object, Any] = {}
@@ -178,6 +189,12 @@ class AuthCore:
         A ``session_id`` (or ``guest_session_id``) the caller put in the
         query wins: the call goes with theirs, and nothing else is added.
         """
+        if (
+            self._user_bearer is not None
+            and path.startswith("/4/")
+            and acts_for_user(method, path)
+        ):
+            return Need.V4_USER
         if not self._sessions_on or "session_id=" in query:
             return Need.NONE
         return need_for(method, path)
@@ -205,6 +222,10 @@ class AuthCore:
             parts.append(f"username={settings.username!r}")
         if settings.session_id:
             parts.append(f"session_id={mask(settings.session_id.reveal())!r}")
+        if settings.access_token:
+            parts.append(
+                f"access_token={mask(settings.access_token.reveal())!r}"
+            )
         parts.append(f"api_url={settings.origin.url!r}")
         return f"{type(self).__name__}({', '.join(parts)})"
 

@@ -25,11 +25,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from . import _protocol
+from . import _protocol, _protocol_v4
 from ._config import _CONTROL, _password_value, _text
 from ._routes import Need
 from ._secret import Secret
-from ._values import RequestToken, Session
+from ._values import AccessToken, RequestToken, Session
 from .exceptions import ApprovalDenied, ConfigurationError, SessionDenied
 
 
@@ -175,6 +175,73 @@ class ExplicitCalls:
         with self._guard:
             self._exchanged.pop(digest, None)
 
+    # -- v4 (DESIGN §11.1) ----------------------------------------------
+
+    def _v4_read_token(self, call: str) -> None:
+        """Refuse a v4 POST that the v3 API key cannot authenticate."""
+        if self._sessions.settings.credential.kind == "api_key":
+            raise ConfigurationError(
+                f"{call}() needs the API Read Access Token: TMDb's v4 POST "
+                "calls take no v3 API key. Pass api_key=<the read token> or "
+                "set TMDB_READ_ACCESS_TOKEN (both are on "
+                "https://www.themoviedb.org/settings/api)."
+            )
+
+    def _v4_request_token_new(
+        self, redirect_to: str | None
+    ) -> Flow[RequestToken]:
+        """See the adapters' ``v4_request_token_new``."""
+        if redirect_to is not None:
+            _check_redirect_to(redirect_to)
+        self._v4_read_token("v4_request_token_new")
+        origin = self._sessions.settings.origin
+        return _protocol_v4.v4_request_token_new(
+            redirect_to, _protocol_v4.web_base(origin.url, origin.host)
+        )
+
+    def _v4_access_token_new(
+        self, request_token: RequestToken | str
+    ) -> Flow[AccessToken]:
+        """See the adapters' ``v4_access_token_new``."""
+        token = v4_request_token_of(request_token)
+        del request_token
+        self._v4_read_token("v4_access_token_new")
+        return _protocol_v4.v4_access_token_new(token)
+
+    def _v4_access_token_delete(
+        self, access_token: AccessToken | str | None
+    ) -> Flow[bool]:
+        """See the adapters' ``v4_access_token_delete``."""
+        access = self._access_token_or_own(access_token)
+        del access_token
+        return _protocol_v4.v4_access_token_delete(
+            access,
+            own_bearer=self._sessions.settings.credential.kind == "api_key",
+        )
+
+    def _session_convert(
+        self, access_token: AccessToken | str | None
+    ) -> Flow[Session]:
+        """See the adapters' ``session_convert``."""
+        access = self._access_token_or_own(access_token)
+        del access_token
+        return _protocol_v4.session_convert(access)
+
+    def _access_token_or_own(
+        self, value: AccessToken | str | None
+    ) -> AccessToken:
+        """*value* as an `AccessToken`, by default this auth's own."""
+        if value is not None:
+            return access_token_of(value)
+        own = self._sessions.settings.access_token
+        if own is None:
+            raise ConfigurationError(
+                "No v4 access token: pass access_token= (the AccessToken "
+                "that v4_access_token_new() returned, or its string), or "
+                "build TMDbAuth(access_token=...)."
+            )
+        return AccessToken(own.reveal())
+
     def _session_delete(self, session: Session | str | None) -> Flow[bool]:
         """See the adapters' ``session_delete``."""
         target = None if session is None else session_of(session)
@@ -277,6 +344,64 @@ def request_token_of(value: object) -> RequestToken:
             "request_token= is a v4 request token; exchange it with "
             "v4_access_token_new(), not session_new()."
         )
+    return token
+
+
+def v4_request_token_of(value: object) -> RequestToken:
+    """
+    *value* (a v4 `RequestToken` or its JWT string) as a v4 `RequestToken`.
+
+    Raises:
+        ConfigurationError: It is neither, or not of TMDb's shape.
+    """
+    todo = (
+        "pass the RequestToken that v4_request_token_new() returned, or "
+        "its request_token string"
+    )
+    if isinstance(value, str):
+        token = RequestToken(value, version=4)
+    elif isinstance(value, RequestToken):
+        token = value
+    else:
+        raise ConfigurationError(
+            f"request_token= must be a RequestToken or a string, not "
+            f"{type(value).__name__}: {todo}."
+        )
+    if token.version != 4:
+        raise ConfigurationError(
+            "request_token= is a v3 request token; exchange it with "
+            "session_new(), not v4_access_token_new()."
+        )
+    try:
+        token._check()  # noqa: SLF001
+    except ConfigurationError:
+        raise ConfigurationError(
+            f"request_token= is not a TMDb v4 request token: {todo}."
+        ) from None
+    return token
+
+
+def access_token_of(value: object) -> AccessToken:
+    """
+    *value* (an `AccessToken` or its JWT string) as an `AccessToken`.
+
+    Raises:
+        ConfigurationError: It is neither, or not of TMDb's shape.
+    """
+    token = AccessToken(value) if isinstance(value, str) else value
+    if not isinstance(token, AccessToken):
+        raise ConfigurationError(
+            f"access_token= must be an AccessToken or a string, not "
+            f"{type(value).__name__}."
+        )
+    try:
+        token._check()  # noqa: SLF001
+    except ConfigurationError:
+        raise ConfigurationError(
+            "access_token= is not a TMDb v4 access token (a JWT): pass the "
+            "AccessToken that v4_access_token_new() returned, or its "
+            "access_token string."
+        ) from None
     return token
 
 

@@ -22,7 +22,7 @@ from .exceptions import ConfigurationError, TMDbAuthError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from typing import Any, TextIO
+    from typing import Any, Self, TextIO
 
     from ._secret import Secret
 
@@ -127,6 +127,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="make a new session even if one is cached",
     )
+    login.add_argument(
+        "--v4",
+        action="store_true",
+        help="a TMDb v4 login: a user access token, for v4 calls and (once "
+        "converted) v3 ones; needs the read access token",
+    )
     command("guest", "make (or show the cached) guest session")
     status = command("status", "list the cached sessions (ids masked)")
     status.add_argument("--json", action="store_true", help="print JSON")
@@ -213,6 +219,8 @@ def _login(args: argparse.Namespace, out: TextIO) -> int:
     if args.password_stdin and not args.username:
         raise ConfigurationError("--password-stdin needs --username.")
     timeout = timeout_seconds(_number(args.timeout), "--timeout")
+    if args.v4:
+        return _login_v4(args, out, timeout)
     auth = _auth(args, session="user", username=args.username)
     if not args.force:
         found = _cached_user(auth)
@@ -238,6 +246,179 @@ def _login(args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     return 0
+
+
+def _login_v4(args: argparse.Namespace, out: TextIO, timeout: float) -> int:
+    """
+    ``login --v4``: request token, approval, access token, and the v3
+    session converted from it; both cached.
+    """
+    if args.username or args.password_stdin:
+        raise ConfigurationError(
+            "--v4 logs in by approval only: drop --username and "
+            "--password-stdin."
+        )
+    auth = _auth(args, session="user")
+    if not args.force:
+        found = _cached_v4(auth)
+        if found:
+            print(
+                f"Already logged in to TMDb v4 as {_who_v4(found[0][1])} "
+                f"(access token {_id(found[0][1].get('id'))}); use --force "
+                "for a new one.",
+                file=out,
+            )
+            return 0
+    if not args.no_browser and _can_open_browser():
+        with _V4Listener() as listener:
+            token = auth.v4_request_token_new(redirect_to=listener.url)
+            listener.wait(token.approval_url, timeout)
+    else:
+        token = auth.v4_request_token_new()
+        _approve_v4(token.approval_url, timeout)
+    access = auth.v4_access_token_new(token)
+    session = auth.session_convert(access)
+    _keep_v4(args, auth, access, session)
+    print(
+        f"Logged in to TMDb v4 as {_who(session)} (account "
+        f"{_shown(access.account_id or '-')}). Access token "
+        f"{_id(access.access_token)} and v3 session {_id(session.id)} are "
+        f"cached in {_shown(_place(_store_location(auth)))}.",
+        file=out,
+    )
+    return 0
+
+
+def _approve_v4(url: str, timeout: float) -> None:
+    """
+    The person approves the v4 request token on any device, then presses
+    Enter (a remote shell, or no browser here).
+
+    Whether they approved is TMDb's to say when the token is exchanged
+    (`SessionDenied`).
+    """
+    from ._browser import _Line, _wait  # noqa: PLC0415
+    from ._secret import Secret  # noqa: PLC0415
+
+    shown = Secret(url)
+    del url
+    out = sys.stderr
+    # The one place a request token is shown: to the person who approves.
+    out.write(
+        "To let tmdb-auth use your TMDb account (v4), open this page in a "
+        "browser on any device and approve it:\n"
+        f"  {_shown(shown.reveal())}\n"
+        "Then press Enter here.\n"
+    )
+    out.flush()
+    line = _Line(sys.stdin)
+    line.start()
+    _wait(line.done, timeout, out, "Press Enter once approved")
+    if not line.text:
+        raise ConfigurationError(
+            "Standard input ended before Enter was pressed: run the login in "
+            "a terminal."
+        )
+
+
+class _V4Listener:
+    """
+    A one-shot loopback page for the ``redirect_to`` of a v4 request token.
+
+    TMDb's v4 approval sends the browser back with nothing appended, so
+    the page only says that the person answered; whether they approved is
+    TMDb's to say when the token is exchanged. The path carries a random
+    part, so that no other page answers in the person's place by chance.
+    """
+
+    def __init__(self) -> None:
+        import http.server  # noqa: PLC0415
+        import secrets  # noqa: PLC0415
+        import threading  # noqa: PLC0415
+
+        from ._browser import _PAGE  # noqa: PLC0415
+
+        path = f"/tmdb-auth/v4/{secrets.token_urlsafe(16)}"
+        answered = self.answered = threading.Event()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            timeout = 5.0
+
+            def do_GET(self) -> None:
+                ours = self.path.split("?", 1)[0] == path
+                body = _PAGE.format(
+                    title="Answered" if ours else "Not found",
+                    text="Return to the terminal; you can close this tab."
+                    if ours
+                    else "This page belongs to tmdb-auth.",
+                ).encode()
+                self.send_response(200 if ours else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
+                self.wfile.flush()
+                if ours:
+                    answered.set()
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                """Silent."""
+
+        self._server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), Handler
+        )
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}{path}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="tmdb-auth v4 listener",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def wait(self, url: str, timeout: float) -> None:
+        """Show and open the approval *url*; return once it was answered."""
+        from ._browser import _Browser, _wait  # noqa: PLC0415
+        from ._secret import Secret  # noqa: PLC0415
+
+        shown = Secret(url)
+        del url
+        out = sys.stderr
+        # The one place a request token is shown: to the person who approves.
+        out.write(
+            "To let tmdb-auth use your TMDb account (v4), approve it here:\n"
+            f"  {_shown(shown.reveal())}\n"
+        )
+        out.flush()
+        browser = _Browser(shown.reveal(), out)
+        browser.start()
+        _wait(
+            self.answered,
+            timeout,
+            out,
+            "Waiting for approval",
+            quiet=browser.in_front,
+        )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+
+def _can_open_browser() -> bool:
+    import webbrowser  # noqa: PLC0415 -- only a login opens a browser
+
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return True
 
 
 def _approver(timeout: float, *, browser: bool) -> Callable[[str], None]:
@@ -321,6 +502,11 @@ def _status(args: argparse.Namespace, out: TextIO) -> int:
             "created": _when(record.get("created_at")),
             "expires": _when(record.get("expires_at")),
             "id": _mask(record.get("id")),
+            **(
+                {"account": record.get("account_id")}
+                if record.get("kind") == "v4"
+                else {}
+            ),
         }
         for record in records
     ]
@@ -336,7 +522,9 @@ def _status(args: argparse.Namespace, out: TextIO) -> int:
         print("No cached sessions. Make one with 'tmdb-auth login'.", file=out)
         return 0
     columns = ["kind", "username", "app", "origin", "created", "expires", "id"]
-    table = [[_shown(r[c] or "-") for c in columns] for r in rows]
+    if any("account" in r for r in rows):
+        columns.append("account")
+    table = [[_shown(r.get(c) or "-") for c in columns] for r in rows]
     widths = [
         max(len(c), *(len(row[i]) for row in table))
         for i, c in enumerate(columns)
@@ -358,12 +546,46 @@ def _logout(args: argparse.Namespace, out: TextIO) -> int:
     else:
         found = _cached_user(auth)
         targets = [] if found is None else [found]
-    if not targets:
+    v4 = _cached_v4(auth)
+    if not args.all:
+        who = args.username or (targets[0].username if targets else None)
+        v4 = [
+            (key, record)
+            for key, record in v4
+            if who is None or record.get("username") == who
+        ][:1]
+    if not targets and not v4:
         print("No cached session to log out.", file=out)
         return 0
     for session in targets:
         print(_logged_out(session, deleted=_delete(auth, session)), file=out)
+    for key, record in v4:
+        print(
+            _logged_out_v4(
+                record, deleted=_forget_v4(args, auth, key, record)
+            ),
+            file=out,
+        )
     return 0
+
+
+def _logged_out_v4(record: dict[str, Any], *, deleted: bool) -> str:
+    said = (
+        "deleted at TMDb and in the cache"
+        if deleted
+        else "TMDb no longer knew it; dropped from the cache"
+    )
+    return (
+        f"Logged out {_who_v4(record)} (v4 access token "
+        f"{_id(record.get('id'))}): {said}."
+    )
+
+
+def _who_v4(record: dict[str, Any]) -> str:
+    name = record.get("username")
+    return (
+        _shown(name) if isinstance(name, str) and name else "an unknown user"
+    )
 
 
 def _logged_out(session: Any, *, deleted: bool) -> str:
@@ -444,6 +666,64 @@ def _cached_sessions(auth: Any) -> list[Any]:
             if session is not None:
                 found.append(session)
     return found
+
+
+def _cached_v4(auth: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The cached v4 access tokens of *auth*'s credential and origin, newest first."""
+    sessions = auth._sessions  # noqa: SLF001
+    app = auth.settings.credential.fingerprint
+    found = [
+        (key, record)
+        for key, record in sessions.store.records()
+        if record.get("kind") == "v4"
+        and record.get("app") == app
+        and record.get("origin") == sessions.origin
+        and isinstance(record.get("id"), str)
+    ]
+    found.sort(key=lambda kr: -float(kr[1].get("created_at") or 0))
+    return found
+
+
+def _keep_v4(
+    args: argparse.Namespace, auth: Any, access: Any, session: Any
+) -> None:
+    """
+    Cache the access token like a session, and its converted v3 session
+    both as the user's session and where ``TMDbAuth(access_token=)`` looks.
+    """
+    sessions = auth._sessions  # noqa: SLF001
+    sessions.save(session)
+    record = {
+        **sessions._record(session),  # noqa: SLF001
+        "kind": "v4",
+        "id": access.access_token,
+        "account_id": access.account_id,
+        "created_at": access.created_at,
+    }
+    sessions.store.put(
+        sessions._key("v4", session.username or ""),  # noqa: SLF001
+        record,
+        None,
+    )
+    holder = _auth(args, access_token=access.access_token)
+    holder._sessions.save(session)  # noqa: SLF001
+
+
+def _forget_v4(
+    args: argparse.Namespace, auth: Any, key: str, record: dict[str, Any]
+) -> bool:
+    """
+    Revoke a cached access token and its converted v3 session at TMDb, and
+    drop both here. True if TMDb deleted the access token.
+    """
+    token = record["id"]
+    holder = _auth(args, access_token=token)
+    converted = holder.session("user")
+    if converted is not None:
+        holder.session_delete(converted)
+    deleted = bool(auth.v4_access_token_delete(token))
+    auth._sessions.store.delete(key, token)  # noqa: SLF001
+    return deleted
 
 
 def _store_location(auth: Any) -> str | None:

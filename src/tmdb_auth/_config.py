@@ -18,7 +18,7 @@ import os
 import re
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias
 from urllib.parse import urlsplit
 
 from ._secret import Secret, mask
@@ -185,14 +185,19 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
-def _jwt_audience(token: str) -> str | None:
-    """Read the ``aud`` claim of a read token without checking it."""
+def _jwt_claims(token: str) -> dict[str, Any]:
+    """The claims of a JWT, unchecked; empty if unreadable."""
     payload = token.split(".")[1]
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload + "==="))
     except (binascii.Error, ValueError):
-        return None
-    aud = claims.get("aud") if isinstance(claims, dict) else None
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _jwt_audience(token: str) -> str | None:
+    """Read the ``aud`` claim of a read token without checking it."""
+    aud = _jwt_claims(token).get("aud")
     if isinstance(aud, str) and _HEX32.fullmatch(aud):
         return aud.lower()
     return None
@@ -282,6 +287,8 @@ class Settings(NamedTuple):
     session_id: Secret | None = None
     approve: Callable[[str], object] | None = None
     cache: CacheSpec = None
+    #: A TMDb v4 user access token: the identity of this auth (DESIGN §11).
+    access_token: Secret | None = None
 
     def __repr__(self) -> str:
         return (
@@ -301,6 +308,7 @@ class Settings(NamedTuple):
         approve: Callable[[str], object] | None = None,
         cache: object = DEFAULT,
         api_url: str | None = None,
+        access_token: str | None = None,
     ) -> Settings:
         """Check the constructor's arguments, falling back on the environment."""
         value, env = _from_env(
@@ -357,6 +365,24 @@ class Settings(NamedTuple):
                 "session_id or password was given; use session='auto' or "
                 "'user'."
             )
+        # The environment's access token is for an auth given no identity.
+        try:
+            access = _access_token(
+                access_token,
+                credential,
+                from_env=access_token is None and not (sid or user),
+            )
+        finally:
+            del access_token  # no frame on a traceback keeps it
+        if access is not None:
+            if username or session_id or session == "guest":
+                raise ConfigurationError(
+                    "access_token= is the identity of this auth (a v4 user), "
+                    "so it takes no session_id=, username= nor "
+                    "session='guest': make one TMDbAuth per identity."
+                )
+            user = sid = None  # TMDB_USERNAME / TMDB_SESSION_ID: not this one
+
         return cls(
             credential=credential,
             origin=origin,
@@ -366,6 +392,7 @@ class Settings(NamedTuple):
             session_id=None if sid is None else Secret(sid, "session_id"),
             approve=approve,
             cache=_cache_spec(cache),
+            access_token=access,
         )
 
     def read_password(self) -> Secret:
@@ -378,6 +405,56 @@ class Settings(NamedTuple):
                 "No password: pass password= or set TMDB_PASSWORD."
             )
         return _password_value(pw(), "password= (the callable's value)")
+
+
+#: A v4 access token is a JWT of a few hundred characters; anything much
+#: longer is refused rather than sent on every v4 call.
+MAX_ACCESS_TOKEN = 4096
+
+
+def _access_token(
+    value: str | None, credential: Credential, *, from_env: bool
+) -> Secret | None:
+    """``access_token=`` (else ``TMDB_ACCESS_TOKEN``), checked."""
+    found, env = (
+        _from_env(value, "TMDB_ACCESS_TOKEN")
+        if from_env
+        else (
+            value,
+            None,
+        )
+    )
+    if found is None:
+        return None
+    where = _where("access_token", env)
+    todo = (
+        "pass the v4 user access token that v4_access_token_new() returned, "
+        "or run 'tmdb-auth login --v4'"
+    )
+    text = _text(found, where, todo)
+    del found, value  # no frame on the error's traceback keeps the raw text
+    problem = _not_an_access_token(text, credential)
+    if problem is not None:
+        del text
+        raise _refuse(where, problem, todo)
+    return Secret(text, "access_token")
+
+
+def _not_an_access_token(text: str, credential: Credential) -> str | None:
+    """What is wrong with *text* as a v4 user access token, if anything."""
+    if len(text) > MAX_ACCESS_TOKEN or not (
+        _JWT.fullmatch(text) and text.startswith("eyJ")
+    ):
+        return f"is not a v4 access token (a JWT; {len(text)} characters)"
+    scopes = _jwt_claims(text).get("scopes")
+    if text == credential.value.reveal() or (
+        isinstance(scopes, list) and "api_write" not in scopes
+    ):
+        return (
+            "is an application's read access token (no api_write scope), "
+            "not a user's v4 access token"
+        )
+    return None
 
 
 def default_cache_dir() -> str:

@@ -25,7 +25,13 @@ from typing import Any, TextIO
 
 __all__ = ["run"]
 
-_SECRET = {"api_key", "session_id", "guest_session_id", "request_token"}
+_SECRET = {
+    "api_key",
+    "session_id",
+    "guest_session_id",
+    "request_token",
+    "access_token",
+}
 _APPROVAL = re.compile(r"(/authenticate/)[0-9A-Za-z]+")
 
 _SECOND_PROCESS = """
@@ -208,13 +214,57 @@ def run(out: TextIO) -> int:  # noqa: PLR0915 -- one story, told in order
             story.wire()
             story.say(f"   <- deleted at TMDb: {deleted}")
 
+        story.step(
+            7,
+            "TMDb v4: one approval gives an access token for v4 and, converted once, a v3 session.",
+        )
+        converted = _v4_step(story, click, RequestsAuth, requests, cache)
+
         made = server.sessions_created
         story.say()
         story.say(
-            f"Done: {server.count()} requests, {made['guest']} guest and {made['user']} user "
-            "sessions created, none wasted."
+            f"Done: {server.count()} requests, {made['guest']} guest and "
+            f"{made['user'] - converted} user sessions created, {converted} "
+            "converted from a v4 access token, none wasted."
         )
     return 0
+
+
+def _v4_step(
+    story: _Story,
+    click: Any,
+    auth_class: Any,
+    requests: Any,
+    cache: str,
+) -> int:
+    """The v4 login, a v4 call and two v3 calls; returns the conversions."""
+    server = story.server
+    app = auth_class(server.read_token, api_url=server.url, cache=cache)
+    token = app.v4_request_token_new()
+    click(token.approval_url, "allow")  # the person's Approve on /auth/access
+    access = app.v4_access_token_new(token)
+    story.wire()
+    story.say(f"   <- access token for account {access.account_id}")
+    with requests.Session() as s:
+        s.auth = auth_class(
+            server.api_key,
+            api_url=server.url,
+            cache=cache,
+            access_token=access.access_token,
+        )
+        lists = s.get(f"{server.url}/4/account/{access.account_id}/lists")
+        story.wire()
+        story.say(
+            f"   <- {lists.status_code}, v4 lists with the user's access token"
+        )
+        for _ in range(2):
+            r = s.get(server.url + "/3/account")
+        story.wire()
+        story.say(
+            f"   <- {r.status_code}, {r.json()['username']!r} twice on v3; "
+            f"conversions: {server.v4_created['conversions']}"
+        )
+    return int(server.v4_created["conversions"])
 
 
 class _Screen(io.StringIO):

@@ -15,7 +15,7 @@ import httpx
 
 from ._calls import ExplicitCalls, Kind
 from ._steps import run
-from ._values import RequestToken, Session
+from ._values import AccessToken, RequestToken, Session
 from .exceptions import ConfigurationError
 
 
@@ -344,6 +344,173 @@ class HttpxCalls(ExplicitCalls):
             flow = self._login(username, password)
         finally:
             del password
+        return await self._aexplicit(client, flow)
+
+    # -- the explicit v4 calls (DESIGN §11.1) --
+
+    def v4_request_token_new(
+        self, client: httpx.Client, redirect_to: str | None = None
+    ) -> RequestToken:
+        """
+        Make a v4 request token (``POST /4/auth/request_token``).
+
+        Args:
+            client: The `httpx.Client` the call goes through.
+            redirect_to: Where TMDb sends the person after the approval.
+
+        Returns:
+            The `RequestToken` (``version=4``); its ``approval_url`` is
+            ``https://www.themoviedb.org/auth/access?request_token=…``.
+            Show that URL to that person only.
+
+        Raises:
+            ConfigurationError: This auth has a v3 API key (v4 needs the
+                read token), or *redirect_to* is not an absolute URL.
+
+        .. versionadded:: 0.2.0
+        """
+        return self._explicit(client, self._v4_request_token_new(redirect_to))
+
+    async def av4_request_token_new(
+        self, client: httpx.AsyncClient, redirect_to: str | None = None
+    ) -> RequestToken:
+        """
+        The async `v4_request_token_new`, through an `httpx.AsyncClient`.
+
+        .. versionadded:: 0.2.0
+        """
+        return await self._aexplicit(
+            client, self._v4_request_token_new(redirect_to)
+        )
+
+    def v4_access_token_new(
+        self, client: httpx.Client, request_token: RequestToken | str
+    ) -> AccessToken:
+        """
+        Exchange an approved v4 request token for the user's access token
+        (``POST /4/auth/access_token``).
+
+        Args:
+            client: The `httpx.Client` the call goes through.
+            request_token: The `RequestToken` of `v4_request_token_new`,
+                or its string, once the person approved it.
+
+        Returns:
+            The `AccessToken`, with the v4 account object id.
+
+        Raises:
+            ConfigurationError: This auth has a v3 API key (v4 needs the
+                read token), or *request_token* is not a v4 token.
+            SessionDenied: The token is not approved, expired or used.
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._v4_access_token_new(request_token)
+        finally:
+            del request_token
+        return self._explicit(client, flow)
+
+    async def av4_access_token_new(
+        self, client: httpx.AsyncClient, request_token: RequestToken | str
+    ) -> AccessToken:
+        """
+        The async `v4_access_token_new`, through an `httpx.AsyncClient`.
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._v4_access_token_new(request_token)
+        finally:
+            del request_token
+        return await self._aexplicit(client, flow)
+
+    def v4_access_token_delete(
+        self,
+        client: httpx.Client,
+        access_token: AccessToken | str | None = None,
+    ) -> bool:
+        """
+        Log a v4 access token out (``DELETE /4/auth/access_token``).
+
+        Args:
+            client: The `httpx.Client` the call goes through.
+            access_token: The `AccessToken` or its string; default: this
+                auth's ``access_token=``.
+
+        Returns:
+            True if TMDb deleted it, False if TMDb no longer knew it.
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._v4_access_token_delete(access_token)
+        finally:
+            del access_token
+        return self._explicit(client, flow)
+
+    async def av4_access_token_delete(
+        self,
+        client: httpx.AsyncClient,
+        access_token: AccessToken | str | None = None,
+    ) -> bool:
+        """
+        The async `v4_access_token_delete`, through an `httpx.AsyncClient`.
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._v4_access_token_delete(access_token)
+        finally:
+            del access_token
+        return await self._aexplicit(client, flow)
+
+    def session_convert(
+        self,
+        client: httpx.Client,
+        access_token: AccessToken | str | None = None,
+    ) -> Session:
+        """
+        Turn a v4 access token into a v3 user session
+        (``POST /3/authentication/session/convert/4``).
+
+        The session is returned, not attached by this auth.
+
+        Args:
+            client: The `httpx.Client` the calls go through.
+            access_token: The `AccessToken` or its string; default: this
+                auth's ``access_token=``.
+
+        Returns:
+            The user `Session` (its ``account_id`` the v4 account object
+            id, its ``username`` from ``GET /3/account``).
+
+        Raises:
+            SessionDenied: TMDb refused the token (the read token, or a
+                revoked access token).
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._session_convert(access_token)
+        finally:
+            del access_token
+        return self._explicit(client, flow)
+
+    async def asession_convert(
+        self,
+        client: httpx.AsyncClient,
+        access_token: AccessToken | str | None = None,
+    ) -> Session:
+        """
+        The async `session_convert`, through an `httpx.AsyncClient`.
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._session_convert(access_token)
+        finally:
+            del access_token
         return await self._aexplicit(client, flow)
 
     def session(self, kind: Kind = "user") -> Session | None:

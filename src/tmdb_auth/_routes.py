@@ -14,7 +14,7 @@ import functools
 import re
 
 
-__all__ = ["Need", "need_for"]
+__all__ = ["Need", "acts_for_user", "need_for"]
 
 
 class Need(enum.IntEnum):
@@ -25,6 +25,8 @@ class Need(enum.IntEnum):
     GUEST_OK = 1
     #: A user session and nothing else.
     USER = 2
+    #: A v4 call that acts for the user: their access token as the Bearer.
+    V4_USER = 3
 
 
 _ID = r"[^/]+"
@@ -48,12 +50,44 @@ _GUEST_OK_ROUTES = (
     ("GET", rf"/3/tv/{_ID}/season/{_ID}(?:/episode/{_ID})?/account_states"),
 )
 
+#: The v4 calls that act for the user (TMDb's v4 reference): the account's
+#: lists, ratings, favorites and watchlists, and the lists themselves (a
+#: private list is its owner's only, so its reads go as the user too).
+#: ``GET /4/list/{id}/clear`` is how TMDb's reference spells that write.
+_V4_USER_ROUTES = (
+    (
+        "GET",
+        rf"/4/account/{_ID}/(?:lists|movie/rated|tv/rated|movie/favorites"
+        r"|tv/favorites|movie/watchlist|tv/watchlist|movie/recommendations"
+        r"|tv/recommendations)",
+    ),
+    ("POST", r"/4/list"),
+    ("GET|PUT|DELETE", rf"/4/list/{_ID}"),
+    ("POST|PUT|DELETE", rf"/4/list/{_ID}/items"),
+    ("GET", rf"/4/list/{_ID}/(?:item_status|clear)"),
+)
+
 
 def _compile(routes: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     """One pattern over ``METHOD path``, so a lookup is one match."""
     return re.compile(
         "|".join(f"(?:(?:{m}) {p})" for m, p in routes), re.ASCII
     )
+
+
+@functools.cache
+def _v4_pattern() -> re.Pattern[str]:
+    return _compile(_V4_USER_ROUTES)
+
+
+@functools.lru_cache(maxsize=4096)
+def acts_for_user(method: str, path: str) -> bool:
+    """
+    Whether the v4 call *path* (such as ``/4/list/1/items``) acts for the
+    user, and so carries their access token rather than the application's.
+    """
+    line = f"{method.upper()} {path.rstrip('/')}"
+    return _v4_pattern().fullmatch(line) is not None
 
 
 @functools.cache

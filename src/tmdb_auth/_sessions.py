@@ -12,18 +12,19 @@ or an anyio lock per event loop), and the store's cross-process lock makes
 from __future__ import annotations
 
 import functools
+import hashlib
 import secrets
 import time
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from . import _protocol
+from . import _protocol, _protocol_v4
 from ._routes import Need
 from ._secret import Secret
 from ._steps import Approve, Flow
-from ._values import Session
-from .exceptions import SessionRequired, SessionRevoked
+from ._values import AccessToken, Session
+from .exceptions import SessionDenied, SessionRequired, SessionRevoked
 
 
 if TYPE_CHECKING:
@@ -134,8 +135,9 @@ class Sessions:
             self.store.put(self._key("guest"), self._record(session), expire)
             return
         user = session.username or ""
-        self.store.put(self._key("user", user), self._record(session), None)
-        self.store.put(self._key("user-latest"), {"username": user}, None)
+        self.store.put(self._user_key(user), self._record(session), None)
+        if self.settings.access_token is None:
+            self.store.put(self._key("user-latest"), {"username": user}, None)
 
     # -- acquiring -----------------------------------------------------
 
@@ -157,7 +159,12 @@ class Sessions:
         user, it never attaches a guest session nor another user's.
         """
         settings = self.settings
-        return bool(settings.session_id or settings.username or self._acted)
+        return bool(
+            settings.session_id
+            or settings.username
+            or settings.access_token
+            or self._acted
+        )
 
     def acquire(self, need: Need) -> Flow[Session | None]:
         """
@@ -214,6 +221,8 @@ class Sessions:
         if found is not None:
             return found
         settings = self.settings
+        if settings.access_token is not None:
+            return (yield from self._converted())
         expected = self.expected
         if settings.username is not None and settings.password is not None:
             username = settings.username
@@ -310,6 +319,52 @@ class Sessions:
             if taken:
                 store.unlock(key, owner)
 
+    # -- v4 access tokens (DESIGN §11.2) ---------------------------------
+
+    def _v4_key(self) -> str:
+        """
+        Where the session converted from ``access_token=`` is stored: under
+        the access token's identity (a hash of it, never the token).
+        """
+        access = self.settings.access_token
+        assert access is not None  # noqa: S101 -- only called with one
+        digest = hashlib.sha256(access.reveal().encode()).hexdigest()
+        return self._key("user-v4", digest)
+
+    def _user_key(self, username: str) -> str:
+        """The store key of a user session of this auth's identity."""
+        if self.settings.access_token is not None:
+            return self._v4_key()
+        return self._key("user", username)
+
+    def _converted(self) -> Flow[Session]:
+        """
+        The v3 session of ``access_token=``: stored, else converted once
+        (single-flight across threads and processes).
+
+        The access token is the identity: a revoked converted session is
+        replaced only by converting the same token again, and a token TMDb
+        refuses is `SessionRevoked`, never another identity.
+        """
+        access = self.settings.access_token
+        assert access is not None  # noqa: S101 -- only called with one
+        try:
+            return (
+                yield from self._locked(
+                    self._v4_key(),
+                    lambda: _protocol_v4.session_convert(
+                        AccessToken(access.reveal())
+                    ),
+                )
+            )
+        except SessionDenied:
+            pass
+        raise SessionRevoked(
+            "TMDb refused the v4 access token this auth was given (revoked "
+            "or logged out), so it has no v3 session: the user must approve "
+            "again ('tmdb-auth login --v4', or v4_request_token_new())."
+        )
+
     # -- recovery and logout -------------------------------------------
 
     def renew(self, need: Need, stale: Session) -> Flow[Session | None]:
@@ -342,7 +397,7 @@ class Sessions:
             self.store.delete(self._key("guest"), session.id)
         else:
             self.store.delete(
-                self._key("user", session.username or ""), session.id
+                self._user_key(session.username or ""), session.id
             )
 
     def user_session(self) -> Session | None:
@@ -357,6 +412,8 @@ class Sessions:
         if found is not None and found.kind == "user":
             return found
         settings = self.settings
+        if settings.access_token is not None:
+            return self._load(self._v4_key())
         if settings.session_id and not self._explicit_revoked:
             return Session(
                 "user", settings.session_id.reveal(), settings.username

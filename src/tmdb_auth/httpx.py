@@ -222,6 +222,11 @@ class TMDbAuth(AuthCore, HttpxCalls, httpx.Auth):
             Default: ``TMDB_AUTH_CACHE_DIR``, else the user cache directory.
         api_url: The API origin (default ``TMDB_API_URL``, else
             ``https://api.themoviedb.org``). Credentials go there only.
+        access_token: A TMDb v4 user access token (default
+            ``TMDB_ACCESS_TOKEN`` for an auth given no other identity):
+            sent as ``Authorization: Bearer`` on the ``/4/`` calls that act
+            for the user, and converted once into the v3 session of the
+            calls that need one. It is this auth's identity.
 
     Raises:
         ConfigurationError: A value is missing or malformed.
@@ -240,6 +245,10 @@ class TMDbAuth(AuthCore, HttpxCalls, httpx.Auth):
             yield request
             return
         need = self._need(request.method, url.path, query)
+        if need is Need.V4_USER:
+            request.headers["Authorization"] = self._user_bearer or ""
+            yield request
+            return
         try:
             yield from self._attached(request, url, query, need)
         except BaseException:

@@ -36,7 +36,7 @@ from ._config import DEFAULT, CacheSpec, Default, PasswordSource, SessionMode
 from ._errors import session_gone
 from ._routes import Need
 from ._steps import Call, Flow, Guard, Reply, own_reply, run, unreachable
-from ._values import RequestToken, Session
+from ._values import AccessToken, RequestToken, Session
 from .exceptions import ConfigurationError
 
 
@@ -83,6 +83,11 @@ class TMDbAuth(AuthCore, ExplicitCalls, requests.auth.AuthBase):
             Default: ``TMDB_AUTH_CACHE_DIR``, else the user cache directory.
         api_url: The API origin (default ``TMDB_API_URL``, else
             ``https://api.themoviedb.org``). Credentials go there only.
+        access_token: A TMDb v4 user access token (default
+            ``TMDB_ACCESS_TOKEN`` for an auth given no other identity):
+            sent as ``Authorization: Bearer`` on the ``/4/`` calls that act
+            for the user, and converted once into the v3 session of the
+            calls that need one. It is this auth's identity.
         http: The ``requests.Session`` that session calls go through
             (default: a private one), to share adapters, proxies or
             certificates.
@@ -103,19 +108,24 @@ class TMDbAuth(AuthCore, ExplicitCalls, requests.auth.AuthBase):
         approve: Callable[[str], object] | None = None,
         cache: CacheSpec | Default = DEFAULT,
         api_url: str | None = None,
+        access_token: str | None = None,
         http: requests.Session | None = None,
         timeout: float | tuple[float, float] = (10.0, 30.0),
     ) -> None:
-        super().__init__(
-            api_key,
-            session=session,
-            username=username,
-            password=password,
-            session_id=session_id,
-            approve=approve,
-            cache=cache,
-            api_url=api_url,
-        )
+        try:
+            super().__init__(
+                api_key,
+                session=session,
+                username=username,
+                password=password,
+                session_id=session_id,
+                approve=approve,
+                cache=cache,
+                api_url=api_url,
+                access_token=access_token,
+            )
+        finally:
+            del access_token  # no frame on a traceback keeps it
         if http is not None and not isinstance(http, requests.Session):
             raise ConfigurationError(
                 "http= must be a requests.Session (or None for a private "
@@ -128,7 +138,7 @@ class TMDbAuth(AuthCore, ExplicitCalls, requests.auth.AuthBase):
 
     # -- every call ----------------------------------------------------
 
-    def __call__(  # noqa: C901 -- the hot path, inlined on purpose
+    def __call__(  # noqa: C901, PLR0912 -- the hot path, inlined on purpose
         self, r: requests.PreparedRequest
     ) -> requests.PreparedRequest:
         """Attach the credential (and session) if *r* is bound for TMDb."""
@@ -148,6 +158,9 @@ class TMDbAuth(AuthCore, ExplicitCalls, requests.auth.AuthBase):
             )
         else:
             need = self._need(r.method or "GET", url[start:], "")
+        if need is Need.V4_USER:
+            r.headers["Authorization"] = self._user_bearer or ""
+            return r
         if need is Need.NONE:
             if self._query:
                 r.url = f"{url}{sep}{self._query}"
@@ -447,6 +460,107 @@ class TMDbAuth(AuthCore, ExplicitCalls, requests.auth.AuthBase):
             flow = self._login(username, password)
         finally:
             del password
+        return self._run(flow)
+
+    # -- the explicit v4 calls (DESIGN §11.1) --
+
+    def v4_request_token_new(
+        self, redirect_to: str | None = None
+    ) -> RequestToken:
+        """
+        Make a v4 request token (``POST /4/auth/request_token``).
+
+        Args:
+            redirect_to: Where TMDb sends the person after the approval.
+
+        Returns:
+            The `RequestToken` (``version=4``); its ``approval_url`` is
+            ``https://www.themoviedb.org/auth/access?request_token=…``.
+            Show that URL to that person only.
+
+        Raises:
+            ConfigurationError: This auth has a v3 API key (v4 needs the
+                read token), or *redirect_to* is not an absolute URL.
+
+        .. versionadded:: 0.2.0
+        """
+        return self._run(self._v4_request_token_new(redirect_to))
+
+    def v4_access_token_new(
+        self, request_token: RequestToken | str
+    ) -> AccessToken:
+        """
+        Exchange an approved v4 request token for the user's access token
+        (``POST /4/auth/access_token``).
+
+        Args:
+            request_token: The `RequestToken` of `v4_request_token_new`,
+                or its string, once the person approved it.
+
+        Returns:
+            The `AccessToken`, with the v4 account object id.
+
+        Raises:
+            ConfigurationError: This auth has a v3 API key (v4 needs the
+                read token), or *request_token* is not a v4 token.
+            SessionDenied: The token is not approved, expired or used.
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._v4_access_token_new(request_token)
+        finally:
+            del request_token
+        return self._run(flow)
+
+    def v4_access_token_delete(
+        self, access_token: AccessToken | str | None = None
+    ) -> bool:
+        """
+        Log a v4 access token out (``DELETE /4/auth/access_token``).
+
+        Args:
+            access_token: The `AccessToken` or its string; default: this
+                auth's ``access_token=``.
+
+        Returns:
+            True if TMDb deleted it, False if TMDb no longer knew it.
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._v4_access_token_delete(access_token)
+        finally:
+            del access_token
+        return self._run(flow)
+
+    def session_convert(
+        self, access_token: AccessToken | str | None = None
+    ) -> Session:
+        """
+        Turn a v4 access token into a v3 user session
+        (``POST /3/authentication/session/convert/4``).
+
+        The session is returned, not attached by this auth.
+
+        Args:
+            access_token: The `AccessToken` or its string; default: this
+                auth's ``access_token=``.
+
+        Returns:
+            The user `Session` (its ``account_id`` the v4 account object
+            id, its ``username`` from ``GET /3/account``).
+
+        Raises:
+            SessionDenied: TMDb refused the token (the read token, or a
+                revoked access token).
+
+        .. versionadded:: 0.2.0
+        """
+        try:
+            flow = self._session_convert(access_token)
+        finally:
+            del access_token
         return self._run(flow)
 
     def session(self, kind: Kind = "user") -> Session | None:
