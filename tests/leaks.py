@@ -99,7 +99,9 @@ _TOKEN = re.compile(r"[A-Za-z0-9_.~-]{8,}")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 # The one place a request token may show: the approval URL shown to the
 # person who must open it (DESIGN §4.8).
-_APPROVAL_URL = re.compile(r"(/authenticate/)[0-9A-Za-z]+")
+_APPROVAL_URL = re.compile(
+    r"(/authenticate/|/auth/access\?request_token=)[0-9A-Za-z_.-]+"
+)
 _OWN_CODE = os.path.dirname(os.path.abspath(tmdb_auth.__file__))
 _STAND_IN = os.path.join(_OWN_CODE, "testing")
 

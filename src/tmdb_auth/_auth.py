@@ -6,13 +6,14 @@ Strictly private.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import weakref
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
 from urllib.parse import urlsplit
 
 from . import _redact
@@ -28,6 +29,7 @@ from ._routes import Need, acts_for_user, need_for
 from ._secret import mask
 from ._sessions import Sessions
 from ._values import Session
+from .exceptions import ConfigurationError
 
 
 if TYPE_CHECKING:
@@ -57,6 +59,36 @@ if hasattr(os, "register_at_fork"):  # not on Windows
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+P = ParamSpec("P")
+
+
+def forgets_arguments(
+    init: Callable[Concatenate[Any, P], None],
+) -> Callable[Concatenate[Any, P], None]:
+    """
+    A constructor whose refusal keeps none of its arguments in sight.
+
+    The arguments are the user's raw key, password and session id: a
+    `ConfigurationError` leaving them in the frames of its traceback would
+    show them to any error reporter that captures frame locals. So the
+    error is raised again from here with a fresh traceback, the arguments
+    dropped first: the frames that held them are no longer on it.
+    """
+
+    def constructor(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            init(self, *args, **kwargs)
+        except ConfigurationError as exc:
+            error = exc
+        else:
+            return
+        del args, kwargs
+        raise error.with_traceback(None)
+
+    functools.update_wrapper(constructor, init)
+    return constructor
+
+
 class AuthCore:
     """
     The adapter-independent half of `TMDbAuth`.
@@ -65,6 +97,7 @@ class AuthCore:
     the adapters.
     """
 
+    @forgets_arguments
     def __init__(
         self,
         api_key: str | None = None,
@@ -212,6 +245,8 @@ class AuthCore:
         return suffix
 
     def __repr__(self) -> str:
+        if "_sessions" not in vars(self):  # refused at construction
+            return f"{type(self).__name__}(<not configured>)"
         settings = self.settings
         parts = [
             f"{settings.credential.kind}="

@@ -30,7 +30,7 @@ import requests
 from requests.cookies import extract_cookies_to_jar
 from requests.utils import rewind_body
 
-from ._auth import AuthCore
+from ._auth import AuthCore, forgets_arguments
 from ._config import DEFAULT, CacheSpec, Default, PasswordSource, SessionMode
 from ._errors import session_gone
 from ._requests_calls import RequestsCalls
@@ -97,6 +97,7 @@ class TMDbAuth(AuthCore, RequestsCalls, requests.auth.AuthBase):
         ConfigurationError: A value is missing or malformed.
     """
 
+    @forgets_arguments
     def __init__(
         self,
         api_key: str | None = None,

@@ -752,3 +752,25 @@ def test_plain_http_only_to_loopback_literals(url: str) -> None:
 def test_plain_http_to_loopback_is_allowed(url: str) -> None:
     for auth in (RequestsAuth, HttpxAuth):
         assert auth(api_key="0" * 32, api_url=url, cache=None)
+
+
+@pytest.mark.parametrize("adapter", [RequestsAuth, HttpxAuth])
+def test_a_refused_constructor_keeps_no_argument_in_its_frames(
+    adapter: type,
+) -> None:
+    """
+    A ConfigurationError at construction: the key and password passed in
+    are in none of the frames its traceback holds.
+    """
+    key, password = "9" * 32, "a-password-to-keep"
+
+    with pytest.raises(ConfigurationError) as info:
+        adapter(api_key=key, password=password, session_id="not an id")
+
+    shown = traceback.TracebackException.from_exception(
+        info.value, capture_locals=True
+    )
+    frames = [f for f in shown.stack if "tmdb_auth" in f.filename]
+    texts = our_frame_locals(info.value.__traceback__)
+    texts += [repr(f.locals) for f in frames]
+    _assert_clean(texts, {key, password})
