@@ -161,6 +161,7 @@ def main(argv: list[str]) -> None:
         status = _cold(json.loads(argv[1]))
         result = {
             "seconds": time.perf_counter() - _T0,
+            "cpu": time.process_time(),
             "status": status,
             "diskcache": "diskcache" in sys.modules,
         }

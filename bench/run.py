@@ -200,6 +200,30 @@ def _source() -> str:
     return "installed" if "site-packages" in path else "a source tree"
 
 
+def compile_bytecode() -> list[str]:
+    """
+    Byte-compile the environment's packages (and PYTHONPATH's) once.
+
+    An installer (pip) leaves ``.pyc`` files; an environment made with
+    ``PYTHONDONTWRITEBYTECODE`` set (as CI shells often are) has none, and
+    every fresh interpreter then compiles each module it imports from
+    source: tens of ms that no user pays, in every cold-start figure.
+    """
+    import compileall
+    import sysconfig
+
+    dirs = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    dirs.update(
+        p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p
+    )
+    done = []
+    for directory in sorted(dirs):
+        if os.path.isdir(directory):
+            compileall.compile_dir(directory, quiet=2, workers=2)
+            done.append(directory)
+    return done
+
+
 def _steps(plan: Plan) -> dict[str, Callable[[], Area]]:
     creds = percall.credentials()
 
@@ -287,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = args.only or AREAS
     load_before = _loadavg()
     started = time.monotonic()
+    compiled = compile_bytecode()
     steps = _steps(plan)
     areas: list[Area] = []
     timings: dict[str, float] = {}
@@ -306,6 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         "commit": _commit(),
         "tmdb_auth_from": _source(),
+        "bytecode": f"compiled before the run ({len(compiled)} directories)",
         "versions": _versions(),
         "quick": args.quick,
         "session_delay_s": SESSION_DELAY,

@@ -237,7 +237,7 @@ def _cold(
             "cache": "",
         },
     }
-    samples, _ = coldstart.run_cold(
+    samples, _, _ = coldstart.run_cold(
         [("ours-requests-guest", "hand-requests-guest")], args, rounds
     )
     return samples
