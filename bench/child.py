@@ -1,12 +1,20 @@
 """
-What a fresh interpreter does for areas 3 and 4; prints one JSON line.
+What a fresh interpreter does for the cold-start areas; prints one JSON line.
 
 Kept apart from the rest of the harness and importing nothing at the top
-but the standard library's ``time`` and ``sys`` (already loaded), so the
-clock starts before any library is imported.
+but the standard library's ``time`` (already loaded), so the clock starts
+before any library is imported.
 
     child.py import MODULE
-    child.py cold VARIANT API_URL API_KEY CACHE_DIR GUEST_SESSION_ID
+    child.py cold JSON    # {"variant", "url", "key", "token", "cache",
+                          #  "guest", "user"}
+
+Variants: ``ours-LIB-MODE`` (LIB requests or httpx; MODE auto, guest,
+user: a rating call with that ``session=``, the session cached; off: a
+read call with ``session=None``; bearer: a read call with the read token,
+default mode), ``hand-LIB-KIND`` (a hand-written auth of the library's own
+kind with the credential and session given: guest, user, key, bearer),
+and ``tmdbsimple``. The result says whether diskcache was imported.
 """
 
 import time
@@ -19,6 +27,8 @@ import sys  # noqa: E402
 
 
 RATING = "/3/movie/550/rating"
+READ = "/3/movie/550"
+_SESSION_MODES = ("auto", "guest", "user")
 
 
 def _import(module: str) -> dict[str, object]:
@@ -29,51 +39,116 @@ def _import(module: str) -> dict[str, object]:
     return {"seconds": time.perf_counter() - t0}
 
 
-def _cold(variant: str, url: str, key: str, cache: str, sid: str) -> int:
-    """One rating call; returns the status code."""
-    body = {"value": 8.5}
-    if variant == "ours-requests":
-        import requests
+def _hand_query(kind: str, a: dict[str, str]) -> tuple[str, str]:
+    """The query and the header a hand-written auth of *kind* attaches."""
+    if kind == "bearer":
+        return "", f"Bearer {a['token']}"
+    query = f"api_key={a['key']}"
+    if kind == "guest":
+        query += f"&guest_session_id={a['guest']}"
+    elif kind == "user":
+        query += f"&session_id={a['user']}"
+    return query, ""
 
-        from tmdb_auth.requests import TMDbAuth as RequestsAuth
 
-        s = requests.Session()
-        s.auth = RequestsAuth(key, api_url=url, session="guest", cache=cache)
-        return s.post(url + RATING, json=body, timeout=10).status_code
-    if variant == "hand-requests":
-        import requests
+def _session_mode(mode: str) -> "str | None":
+    """``session=`` of ours in *mode* (bearer: the default)."""
+    if mode == "off":
+        return None
+    return "auto" if mode == "bearer" else mode
 
-        query = f"api_key={key}&guest_session_id={sid}"
+
+def _ours(module: object, mode: str, a: dict[str, str]) -> object:
+    """Ours from the adapter *module*, configured for *mode*."""
+    key = a["token"] if mode == "bearer" else a["key"]
+    return module.TMDbAuth(  # type: ignore[attr-defined]
+        key, api_url=a["url"], session=_session_mode(mode), cache=a["cache"]
+    )
+
+
+def _requests(variant: str, a: dict[str, str]) -> int:
+    import requests
+
+    mode = variant.rpartition("-")[2]
+    s = requests.Session()
+    if variant.startswith("ours-"):
+        import tmdb_auth.requests
+
+        s.auth = _ours(tmdb_auth.requests, mode, a)
+        rating = mode in _SESSION_MODES
+    else:
+        query, header = _hand_query(mode, a)
 
         def auth(r: requests.PreparedRequest) -> requests.PreparedRequest:
-            r.url = f"{r.url}{'&' if '?' in (r.url or '') else '?'}{query}"
+            if header:
+                r.headers["Authorization"] = header
+            if query:
+                url = r.url or ""
+                r.url = f"{url}{'&' if '?' in url else '?'}{query}"
             return r
 
-        s = requests.Session()
         s.auth = auth
-        return s.post(url + RATING, json=body, timeout=10).status_code
-    if variant == "ours-httpx":
-        import httpx
+        rating = mode in ("guest", "user")
+    with s:
+        if rating:
+            return s.post(a["url"] + RATING, json={"value": 8.5}).status_code
+        return s.get(a["url"] + READ).status_code
 
-        from tmdb_auth.httpx import TMDbAuth as HttpxAuth
 
-        hauth = HttpxAuth(key, api_url=url, session="guest", cache=cache)
-        with httpx.Client(auth=hauth) as client:
-            return client.post(url + RATING, json=body).status_code
-    if variant == "hand-httpx":
-        import httpx
+def _httpx(variant: str, a: dict[str, str]) -> int:
+    import httpx
 
-        params = {"api_key": key, "guest_session_id": sid}
-        with httpx.Client(params=params) as client:
-            return client.post(url + RATING, json=body).status_code
+    mode = variant.rpartition("-")[2]
+    auth: httpx.Auth
+    if variant.startswith("ours-"):
+        import tmdb_auth.httpx
+
+        auth = _ours(tmdb_auth.httpx, mode, a)
+        rating = mode in _SESSION_MODES
+    else:
+        query, header = _hand_query(mode, a)
+
+        class Hand(httpx.Auth):
+            def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
+                if header:
+                    request.headers["Authorization"] = header
+                if query:
+                    raw = request.url.query
+                    extra = query.encode("ascii")
+                    request.url = request.url.copy_with(
+                        query=raw + b"&" + extra if raw else extra
+                    )
+                yield request
+
+        auth = Hand()
+        rating = mode in ("guest", "user")
+    with httpx.Client(auth=auth) as client:
+        if rating:
+            return client.post(
+                a["url"] + RATING, json={"value": 8.5}
+            ).status_code
+        return client.get(a["url"] + READ).status_code
+
+
+def _tmdbsimple(a: dict[str, str]) -> int:
+    import tmdbsimple
+
+    tmdbsimple.API_KEY = a["key"]
+    movie = tmdbsimple.Movies(550)
+    movie.base_uri = a["url"] + "/3"  # tmdbsimple has no setting for it
+    movie.rating(guest_session_id=a["guest"], value=8.5)
+    return 201
+
+
+def _cold(a: dict[str, str]) -> int:
+    """One call; returns the status code."""
+    variant = a["variant"]
     if variant == "tmdbsimple":
-        import tmdbsimple
-
-        tmdbsimple.API_KEY = key
-        movie = tmdbsimple.Movies(550)
-        movie.base_uri = url + "/3"  # tmdbsimple has no setting for it
-        movie.rating(guest_session_id=sid, value=8.5)
-        return 201
+        return _tmdbsimple(a)
+    if "-requests-" in variant:
+        return _requests(variant, a)
+    if "-httpx-" in variant:
+        return _httpx(variant, a)
     msg = f"unknown variant {variant!r}"
     raise SystemExit(msg)
 
@@ -83,8 +158,13 @@ def main(argv: list[str]) -> None:
     if argv[0] == "import":
         result = _import(argv[1])
     else:
-        status = _cold(*argv[1:6])
-        result = {"seconds": time.perf_counter() - _T0, "status": status}
+        status = _cold(json.loads(argv[1]))
+        result = {
+            "seconds": time.perf_counter() - _T0,
+            "cpu": time.process_time(),
+            "status": status,
+            "diskcache": "diskcache" in sys.modules,
+        }
     print(json.dumps(result), flush=True)
 
 

@@ -2,8 +2,8 @@
 What each measurement area hands back: rows of figures, and bars.
 
 A `Row` is one figure (a median with min and max over rounds). A `Bar` is
-one of the issue's pass/fail limits, checked against a figure of the same
-run.
+one pass/fail limit, checked against a figure of the same run, with the
+two sides it compares (ours, and the baseline or floor) shown beside it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from timing import Stat
 
 
-__all__ = ["Area", "Bar", "Row"]
+__all__ = ["Area", "Bar", "Ref", "Row"]
 
 
 @dataclass(frozen=True)
@@ -37,14 +37,30 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Ref:
+    """One side of a comparison: what it is, and its figure."""
+
+    label: str
+    stat: Stat
+    unit: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"label": self.label, "unit": self.unit, **self.stat.as_dict()}
+
+
+@dataclass(frozen=True)
 class Bar:
     """
-    One limit of the issue.
+    One limit.
 
     *checked* says which part of the figure must stay within *limit*:
     ``"median"`` for ratios over noisy rounds, ``"max"`` when every round
     must hold. With *exact*, every round must equal *limit* (session
-    counts).
+    counts). *goal* names where the limit comes from (an issue's item).
+    *ours* and *base* are the two figures compared; *vs_floor* is ours
+    over the floor (the least possible work), per round, when the area
+    measures one.
     """
 
     name: str
@@ -53,6 +69,10 @@ class Bar:
     limit: float
     checked: str = "median"
     exact: bool = False
+    goal: str = ""
+    ours: Ref | None = None
+    base: Ref | None = None
+    vs_floor: Stat | None = None
     note: str = ""
 
     @property
@@ -71,19 +91,25 @@ class Bar:
         """The JSON form."""
         return {
             "bar": self.name,
+            "goal": self.goal,
             "unit": self.unit,
             "limit": self.limit,
             "checked": self.checked,
             "value": self.value,
             "passed": self.passed,
             "note": self.note,
+            "ours": None if self.ours is None else self.ours.as_dict(),
+            "base": None if self.base is None else self.base.as_dict(),
+            "vs_floor": (
+                None if self.vs_floor is None else self.vs_floor.as_dict()
+            ),
             **self.stat.as_dict(),
         }
 
 
 @dataclass
 class Area:
-    """The figures and bars of one of the six measurement areas."""
+    """The figures and bars of one measurement area."""
 
     key: str
     title: str
@@ -104,6 +130,10 @@ class Area:
         found = Bar(name, stat, unit, limit, **kw)
         self.bars.append(found)
         return found
+
+    def note(self, text: str) -> None:
+        """A sentence printed under the area's table."""
+        self.extra.setdefault("notes", []).append(text)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form."""
