@@ -53,9 +53,11 @@ def _fill(directory: str, c: Credentials, entries: int) -> None:
     sessions.save(
         Session("guest", secrets.token_hex(20), None, start, start + 86400)
     )
-    identity = sessions.settings.credential.identity
-    backend: Any = sessions.store._open()
-    cache = backend._cache
+    identity = sessions.settings.credential.identity.reveal()
+    auth.close()
+    import diskcache
+
+    cache = diskcache.Cache(directory, disk=diskcache.JSONDisk)
     with cache.transact():
         for i in range(entries - 1):
             record: dict[str, Any]
@@ -73,11 +75,7 @@ def _fill(directory: str, c: Credentials, entries: int) -> None:
 
 
 def _close(auth: Any) -> None:
-    store = auth._sessions._store
-    backend = getattr(store, "_backend", None)
-    cache = getattr(backend, "_cache", None)
-    if cache is not None:
-        cache.close()
+    auth.close()
 
 
 def _first_call(lib: str, c: Credentials, directory: str) -> Timer:
