@@ -270,7 +270,7 @@ def _approver(timeout: float, *, browser: bool) -> Callable[[str], None]:
             return functools.partial(approve_in_browser, timeout=timeout)
 
         def noted(url: str) -> None:
-            print(  # noqa: T201 -- a command line prints
+            print(
                 "No browser can be opened here; approve on any device "
                 "instead.",
                 file=sys.stderr,
