@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
 
@@ -239,3 +239,34 @@ def check_callback_refusals(
     assert 403 == replayed.status, replayed
     assert linked == store["ann"]
     assert 0 == server.count("/3/authentication/session/new")
+
+
+def link_v4(
+    server: TMDbServer, browser: Browser, user: str | None = None
+) -> Page:
+    """
+    /login/v4 → TMDb's v4 approval page (approved as *user*) → /callback/v4.
+
+    Returns the app's answer to the callback.
+    """
+    started = browser.get("/login/v4")
+    assert started.status in (302, 303, 307), started
+    approval = started.location
+    assert approval.startswith(server.url + "/auth/access?request_token=")
+    if user is not None:  # who is signed in to TMDb in that browser
+        server.approve(v4_token_in(approval), username=user)
+    return browser.get(press(approval))
+
+
+def v4_token_in(approval_url: str) -> str:
+    """The request token a v4 approval URL is for."""
+    return parse_qs(urlsplit(approval_url).query)["request_token"][0]
+
+
+def bearers_of(server: TMDbServer, prefix: str) -> list[str]:
+    """The Bearer tokens that calls to paths under *prefix* carried."""
+    return [
+        r.headers.get("authorization", "").removeprefix("Bearer ")
+        for r in server.requests
+        if r.path.startswith(prefix)
+    ]
