@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tmdb_auth._routes import Need, acts_for_user, need_for
+from tmdb_auth._routes import ROUTES, Need, _check, need_for, route
 
 
 class TestNeedFor:
@@ -67,7 +67,11 @@ class TestNeedFor:
             ("GET", "/3/guest_session/abc/rated/movies"),
             ("GET", "/3/search/movie"),
             ("GET", "/3/movie/550/accountable"),
-            ("GET", "/4/account/abc/lists"),
+            ("POST", "/3/movie//rating"),
+            ("POST", "/3/movie/550//rating"),
+            ("GET", "/3/account/6089455/rated"),
+            ("POST", "/3/account/6089455/favorite/movies"),
+            ("GET", "/3/list/5861/add_item/x"),
         ],
     )
     def test_no_session_routes(self, method: str, path: str) -> None:
@@ -99,7 +103,7 @@ class TestActsForUser:
     )
     def test_user_routes(self, method: str, path: str) -> None:
         """The v4 account endpoints and lists carry the access token."""
-        assert acts_for_user(method, path)
+        assert need_for(method, path) is Need.V4_USER
 
     @pytest.mark.parametrize(
         ("method", "path"),
@@ -116,4 +120,24 @@ class TestActsForUser:
     )
     def test_other_routes(self, method: str, path: str) -> None:
         """The auth calls and everything else carry the application's."""
-        assert not acts_for_user(method, path)
+        assert need_for(method, path) is not Need.V4_USER
+
+
+class TestTheTree:
+    def test_distinct_ids_decide_alike(self) -> None:
+        """An id is any segment: the ten-thousandth distinct path as the first."""
+        needs = {route("POST", f"/3/movie/{n}/rating") for n in range(10_000)}
+        assert needs == {Need.GUEST_OK}
+        assert route("POST", "/3/movie/tt0137523/rating") is Need.GUEST_OK
+
+    def test_the_substring_test_is_exact(self) -> None:
+        """Every route of the table passes the read-call shortcut's test."""
+        for methods, template, need in ROUTES:
+            path = template.replace("{id}", "1")
+            for method in methods.split():
+                assert need_for(method, path) is need, (method, path)
+
+    def test_an_ambiguous_table_is_refused(self) -> None:
+        """Named and id children side by side would need backtracking."""
+        with pytest.raises(AssertionError, match="ambiguous"):
+            _check({"3": {"{id}": {}, "movie": {}}})

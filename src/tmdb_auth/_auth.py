@@ -25,7 +25,7 @@ from ._config import (
     SessionMode,
     Settings,
 )
-from ._routes import Need, acts_for_user, need_for
+from ._routes import NONE, V4_USER, Need, route
 from ._secret import mask
 from ._sessions import Sessions
 from ._values import Session
@@ -220,17 +220,17 @@ class AuthCore:
         The session *path* needs, unless the caller attached their own.
 
         A ``session_id`` (or ``guest_session_id``) the caller put in the
-        query wins: the call goes with theirs, and nothing else is added.
+        query wins: the call goes with theirs, and nothing else is added. A
+        v4 call that acts for the user needs the user's access token; with
+        none, it goes with the application's read token. The adapters
+        have sent read calls their way already (`need_for`'s substring test).
         """
-        if (
-            self._user_bearer is not None
-            and path.startswith("/4/")
-            and acts_for_user(method, path)
-        ):
-            return Need.V4_USER
+        need = route(method, path)
+        if need is V4_USER:
+            return need if self._user_bearer is not None else NONE
         if not self._sessions_on or "session_id=" in query:
-            return Need.NONE
-        return need_for(method, path)
+            return NONE
+        return need
 
     def _suffix(self, need: Need, session: Session | None) -> str:
         """The query text to append for *need*: credential, then session."""

@@ -3,18 +3,24 @@ The route table: which TMDb calls need which session.
 
 Strictly private. Built from TMDb's OpenAPI and reference §6: account
 endpoints and list writes need a user session; ratings and account states
-take a user session or a guest session; every other call needs none and
+take a user session or a guest session; the v4 account endpoints and lists
+act for the user, with their access token; every other call needs none and
 never triggers session creation.
+
+The table is read as a tree of path segments, one dictionary lookup per
+segment: a decision costs the same for the first path as for the
+ten-thousandth distinct one (a memo of regular-expression matches fell off
+a cliff past its size), and needs no memory per path.
 """
 
 from __future__ import annotations
 
 import enum
-import functools
-import re
+
+from typing import Any
 
 
-__all__ = ["Need", "acts_for_user", "need_for"]
+__all__ = ["Need", "need_for", "route"]
 
 
 class Need(enum.IntEnum):
@@ -29,93 +35,127 @@ class Need(enum.IntEnum):
     V4_USER = 3
 
 
-_ID = r"[^/]+"
-_USER_ROUTES = (
-    ("GET", rf"/3/account(?:/{_ID})?"),
-    (
-        "GET",
-        rf"/3/account/{_ID}/(?:lists|favorite/movies|favorite/tv"
-        r"|rated/movies|rated/tv|rated/tv/episodes"
-        r"|watchlist/movies|watchlist/tv)",
+#: The members as module constants, for the hot paths: reading a member off
+#: its class costs several times a global's lookup.
+NONE, GUEST_OK, USER, V4_USER = (
+    Need.NONE,
+    Need.GUEST_OK,
+    Need.USER,
+    Need.V4_USER,
+)
+
+#: A segment that is an id: any non-empty text.
+_ID = "{id}"
+_ACCOUNT_READS = (
+    "lists",
+    "favorite/movies",
+    "favorite/tv",
+    "rated/movies",
+    "rated/tv",
+    "rated/tv/episodes",
+    "watchlist/movies",
+    "watchlist/tv",
+)
+_V4_ACCOUNT_READS = (
+    "lists",
+    "movie/rated",
+    "tv/rated",
+    "movie/favorites",
+    "tv/favorites",
+    "movie/watchlist",
+    "tv/watchlist",
+    "movie/recommendations",
+    "tv/recommendations",
+)
+
+#: (methods, path template, need). ``GET /4/list/{id}/clear`` is how TMDb's
+#: v4 reference spells that write; a private v4 list is its owner's only,
+#: so its reads go as the user too.
+ROUTES: tuple[tuple[str, str, Need], ...] = (
+    ("GET", "/3/account", USER),
+    ("GET", "/3/account/{id}", USER),
+    *(("GET", f"/3/account/{{id}}/{p}", USER) for p in _ACCOUNT_READS),
+    ("POST", "/3/account/{id}/favorite", USER),
+    ("POST", "/3/account/{id}/watchlist", USER),
+    ("POST", "/3/list", USER),
+    ("DELETE", "/3/list/{id}", USER),
+    *(
+        ("POST", f"/3/list/{{id}}/{p}", USER)
+        for p in ("add_item", "remove_item", "clear")
     ),
-    ("POST", rf"/3/account/{_ID}/(?:favorite|watchlist)"),
-    ("POST", r"/3/list"),
-    ("DELETE", rf"/3/list/{_ID}"),
-    ("POST", rf"/3/list/{_ID}/(?:add_item|remove_item|clear)"),
-)
-_GUEST_OK_ROUTES = (
-    ("POST|DELETE", rf"/3/(?:movie|tv)/{_ID}/rating"),
-    ("POST|DELETE", rf"/3/tv/{_ID}/season/{_ID}/episode/{_ID}/rating"),
-    ("GET", rf"/3/(?:movie|tv)/{_ID}/account_states"),
-    ("GET", rf"/3/tv/{_ID}/season/{_ID}(?:/episode/{_ID})?/account_states"),
-)
-
-#: The v4 calls that act for the user (TMDb's v4 reference): the account's
-#: lists, ratings, favorites and watchlists, and the lists themselves (a
-#: private list is its owner's only, so its reads go as the user too).
-#: ``GET /4/list/{id}/clear`` is how TMDb's reference spells that write.
-_V4_USER_ROUTES = (
-    (
-        "GET",
-        rf"/4/account/{_ID}/(?:lists|movie/rated|tv/rated|movie/favorites"
-        r"|tv/favorites|movie/watchlist|tv/watchlist|movie/recommendations"
-        r"|tv/recommendations)",
-    ),
-    ("POST", r"/4/list"),
-    ("GET|PUT|DELETE", rf"/4/list/{_ID}"),
-    ("POST|PUT|DELETE", rf"/4/list/{_ID}/items"),
-    ("GET", rf"/4/list/{_ID}/(?:item_status|clear)"),
+    ("POST DELETE", "/3/movie/{id}/rating", GUEST_OK),
+    ("POST DELETE", "/3/tv/{id}/rating", GUEST_OK),
+    ("POST DELETE", "/3/tv/{id}/season/{id}/episode/{id}/rating", GUEST_OK),
+    ("GET", "/3/movie/{id}/account_states", GUEST_OK),
+    ("GET", "/3/tv/{id}/account_states", GUEST_OK),
+    ("GET", "/3/tv/{id}/season/{id}/account_states", GUEST_OK),
+    ("GET", "/3/tv/{id}/season/{id}/episode/{id}/account_states", GUEST_OK),
+    *(("GET", f"/4/account/{{id}}/{p}", V4_USER) for p in _V4_ACCOUNT_READS),
+    ("POST", "/4/list", V4_USER),
+    ("GET PUT DELETE", "/4/list/{id}", V4_USER),
+    ("POST PUT DELETE", "/4/list/{id}/items", V4_USER),
+    ("GET", "/4/list/{id}/item_status", V4_USER),
+    ("GET", "/4/list/{id}/clear", V4_USER),
 )
 
 
-def _compile(routes: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
-    """One pattern over ``METHOD path``, so a lookup is one match."""
-    return re.compile(
-        "|".join(f"(?:(?:{m}) {p})" for m, p in routes), re.ASCII
-    )
+#: A node of the tree is a dict: a named segment, or ``_ID``, maps to the
+#: next node; ``_NEEDS`` maps to the needs by method where a route ends.
+_NEEDS = ""
 
 
-@functools.cache
-def _v4_pattern() -> re.Pattern[str]:
-    return _compile(_V4_USER_ROUTES)
+def _tree() -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for methods, template, need in ROUTES:
+        node = root
+        for segment in template.split("/")[1:]:
+            node = node.setdefault(segment, {})
+        node.setdefault(_NEEDS, {}).update(
+            dict.fromkeys(methods.split(), need)
+        )
+    _check(root)
+    return root
 
 
-@functools.lru_cache(maxsize=4096)
-def acts_for_user(method: str, path: str) -> bool:
+def _check(node: dict[str, Any]) -> None:
+    """No node has named and id children side by side (no backtracking)."""
+    children = node.keys() - {_NEEDS}
+    if _ID in children and len(children) > 1:
+        msg = f"ambiguous route table: {sorted(children)}"
+        raise AssertionError(msg)
+    for segment in children:
+        _check(node[segment])
+
+
+_ROOT = _tree()
+
+
+def route(method: str, path: str) -> Need:
     """
-    Whether the v4 call *path* (such as ``/4/list/1/items``) acts for the
-    user, and so carries their access token rather than the application's.
+    What the call *method* *path* (such as ``POST /3/movie/550/rating``)
+    needs, v3 and v4 alike; a trailing slash is ignored.
     """
-    line = f"{method.upper()} {path.rstrip('/')}"
-    return _v4_pattern().fullmatch(line) is not None
-
-
-@functools.cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The user and guest-ok patterns, compiled for the first candidate."""
-    return _compile(_USER_ROUTES), _compile(_GUEST_OK_ROUTES)
+    node = _ROOT
+    for segment in path.rstrip("/").split("/")[1:]:
+        if not segment:  # ids are never empty
+            return NONE
+        found = node.get(segment) or node.get(_ID)
+        if found is None:
+            return NONE
+        node = found
+    needs = node.get(_NEEDS)
+    if needs is None:
+        return NONE
+    return needs.get(method) or needs.get(method.upper(), NONE)  # type: ignore[no-any-return]
 
 
 def need_for(method: str, path: str) -> Need:
     """
-    Say what a call to *path* (such as ``/3/movie/550/rating``) needs.
+    Say what the call *path* (such as ``/3/movie/550/rating``) needs.
 
     The substring test keeps the common case, a read call, to a few string
-    scans; candidates are matched once and remembered (a bounded memo), so
-    a program that keeps rating the same items pays the regular
-    expressions once.
+    scans: every route of the table has one of these words.
     """
     if "account" not in path and "rating" not in path and "/list" not in path:
-        return Need.NONE
-    return _match(method, path)
-
-
-@functools.lru_cache(maxsize=4096)
-def _match(method: str, path: str) -> Need:
-    line = f"{method.upper()} {path.rstrip('/')}"
-    user, guest_ok = _patterns()
-    if user.fullmatch(line):
-        return Need.USER
-    if guest_ok.fullmatch(line):
-        return Need.GUEST_OK
-    return Need.NONE
+        return NONE
+    return route(method, path)

@@ -19,6 +19,7 @@ module imports httpx, never requests.
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
@@ -29,7 +30,7 @@ import httpx
 from ._auth import AuthCore
 from ._errors import session_gone
 from ._httpx_calls import HttpxCalls
-from ._routes import Need
+from ._routes import NONE, V4_USER, Need
 from ._steps import (
     Call,
     Flow,
@@ -75,6 +76,12 @@ class _ReadBody(NamedTuple):
     response: httpx.Response
 
 
+#: A session route attached with the session in memory: its URL as it came,
+#: query, need and session. A plain tuple: a NamedTuple's construction
+#: would cost a tenth of a call's budget.
+_Sent = tuple[httpx.URL, str, Need, Session]
+
+
 class _LoopLocks:
     """An event loop's lock, and the event of a creation under way."""
 
@@ -83,6 +90,18 @@ class _LoopLocks:
 
         self.lock = anyio.Lock()
         self.made: anyio.Event | None = None
+
+    @contextlib.contextmanager
+    def making(self) -> Iterator[None]:
+        """While a session is made: the event its waiters wait for."""
+        import anyio  # noqa: PLC0415 -- see async_auth_flow
+
+        event = self.made = anyio.Event()
+        try:
+            yield
+        finally:
+            self.made = None
+            event.set()
 
 
 _PlanStep = httpx.Request | _Locked | _ReadBody
@@ -114,12 +133,21 @@ _FAST_URLS = _has_fast_urls()
 _FILLABLE = _has_fillable_responses()
 
 
-def _parts(url: httpx.URL) -> tuple[str, str, int | None, str]:
-    """Scheme, host, port (None if default) and the raw query of *url*."""
+def _parts(url: httpx.URL) -> tuple[str, str, int | None, str, str]:
+    """
+    Scheme, host, port (None if default), path and query of *url*, the
+    path and query as sent (percent-encoded).
+    """
     if _FAST_URLS:
         ref = url._uri_reference  # noqa: SLF001
-        return ref.scheme, ref.host, ref.port, ref.query or ""
-    return url.scheme, url.host, url.port, url.query.decode("ascii")
+        return ref.scheme, ref.host, ref.port, ref.path, ref.query or ""
+    return (
+        url.scheme,
+        url.host,
+        url.port,
+        url.raw_path.split(b"?", 1)[0].decode("ascii"),
+        url.query.decode("ascii"),
+    )
 
 
 def _with_query(url: httpx.URL, query: str) -> httpx.URL:
@@ -234,49 +262,63 @@ class TMDbAuth(AuthCore, HttpxCalls, httpx.Auth):
 
     # -- the plan: what a call does, independent of sync or async ------
 
-    def _plan(self, request: httpx.Request) -> _Plan:
+    def _begin(self, request: httpx.Request) -> _Sent | _Plan | None:
+        """
+        Attach what *request* needs when nothing must be made: None then,
+        or the `_Sent` of a session route (its response may say the session
+        is gone). Otherwise, the plan that makes what it needs.
+        """
         url = request.url
-        scheme, host, port, query = _parts(url)
+        scheme, host, port, path, query = _parts(url)
         if host not in self._hosts or (
             (scheme != self._scheme or port != self._port)
             # An explicit default port that httpx kept: the exact check.
             and not self._in_scope(str(url))
         ):
-            yield request
-            return
-        need = self._need(request.method, url.path, query)
-        if need is Need.V4_USER:
+            return None
+        if (
+            "account" not in path
+            and "rating" not in path
+            and "/list" not in path
+        ):
+            need = NONE  # a read call: most are (see _routes)
+        else:
+            need = self._need(request.method, path, query)
+        if need is V4_USER:
             request.headers["Authorization"] = self._user_bearer or ""
-            yield request
-            return
-        try:
-            yield from self._attached(request, url, query, need)
-        except BaseException:
-            # The request leaves as it came: its repr shows its URL, and
-            # error reporters show the frames that hold it.
-            request.url = url
-            raise
+            return None
+        if need is NONE:
+            self._attach(request, url, query, NONE, None)
+            return None
+        session = self._sessions.current(need)
+        if session is None:
+            return self._plan(request, url, query, need)
+        self._attach(request, url, query, need, session)
+        return (url, query, need, session)
 
-    def _attached(
+    def _plan(
         self, request: httpx.Request, url: httpx.URL, query: str, need: Need
     ) -> _Plan:
-        session = None
-        if need is not Need.NONE:
-            session = self._sessions.current(need)
-            if session is None:
-                session = yield _Locked(self._sessions.acquire(need), need)
+        """Make the session *request* needs, then send it."""
+        session = yield _Locked(self._sessions.acquire(need), need)
         self._attach(request, url, query, need, session)
         response = yield request
+        if session is not None:
+            yield from self._recovery(
+                request, (url, query, need, session), response
+            )
+
+    def _recovery(
+        self, request: httpx.Request, sent: _Sent, response: httpx.Response
+    ) -> _Plan:
+        """After a session route's response: renew a revoked session."""
         # Only the origin's own answer counts: a 401 that came from another
         # host after a redirect is the user's response, never a revocation.
-        if (
-            session is None
-            or response.status_code != 401
-            or response.request is not request
-        ):
+        if response.status_code != 401 or response.request is not request:
             return
         if not session_gone(401, (yield _ReadBody(response))):
             return
+        url, query, need, session = sent
         request.url = url
         if not isinstance(request.stream, httpx.ByteStream):
             # httpx hands the caller the response to the last request the
@@ -299,7 +341,12 @@ class TMDbAuth(AuthCore, HttpxCalls, httpx.Auth):
         need: Need,
         session: Session | None,
     ) -> None:
-        suffix = self._suffix(need, session)
+        if session is None:
+            suffix = self._query
+        elif (cached := self._suffixes.get(need)) and cached[0] is session:
+            suffix = cached[1]  # the hot path: no call
+        else:
+            suffix = self._suffix(need, session)
         if suffix:
             request.url = _with_query(
                 url, f"{query}&{suffix}" if query else suffix
@@ -338,17 +385,32 @@ class TMDbAuth(AuthCore, HttpxCalls, httpx.Auth):
     def sync_auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
-        """Drive the plan with a thread lock and blocking reads."""
-        with Steps(self._plan(request)) as plan:
-            for step in plan:
-                if isinstance(step, httpx.Request):
-                    plan.answer((yield step))
-                elif isinstance(step, _ReadBody):
-                    plan.answer(step.response.read())
-                else:
-                    with self._lock:
-                        made = yield from self._drive(step.flow, request)
-                    plan.answer(made)
+        """Attach what the call needs; first make, under a thread lock, what
+        must be made."""
+        url = request.url
+        begun = self._begin(request)
+        try:
+            if begun is None or isinstance(begun, tuple):
+                # The hot path: nothing to make, no generator but this one.
+                response = yield request
+                if begun is None or response.status_code != 401:
+                    return
+                begun = self._recovery(request, begun, response)
+            with Steps(begun) as plan:
+                for step in plan:
+                    if isinstance(step, httpx.Request):
+                        plan.answer((yield step))
+                    elif isinstance(step, _ReadBody):
+                        plan.answer(step.response.read())
+                    else:
+                        with self._lock:
+                            made = yield from self._drive(step.flow, request)
+                        plan.answer(made)
+        except BaseException:
+            # The request leaves as it came: its repr shows its URL, and
+            # error reporters show the frames that hold it.
+            request.url = url
+            raise
 
     def _drive(
         self, flow: Flow[T], request: httpx.Request
@@ -373,12 +435,42 @@ class TMDbAuth(AuthCore, HttpxCalls, httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        """Drive the plan with an anyio lock, async reads and sleeps."""
-        # anyio is imported here, by the first async call: most programs
-        # that import this module never run one, and it costs start-up time.
+        """Attach what the call needs; first make, under an anyio lock, what
+        must be made."""
+        url = request.url
+        begun = self._begin(request)
+        try:
+            if begun is None or isinstance(begun, tuple):
+                response = yield request  # the hot path, as in sync
+                if begun is None or response.status_code != 401:
+                    return
+                begun = self._recovery(request, begun, response)
+            walk = self._awalk(begun, request)
+            try:
+                # What ``yield from`` does, which an async generator cannot,
+                # with no local holding what goes by: our own calls carry
+                # the credential, and error reporters show locals.
+                step = anext(walk)
+                while True:
+                    step = walk.asend((yield await step))
+            except StopAsyncIteration:
+                pass
+            finally:
+                await walk.aclose()
+        except BaseException:
+            request.url = url  # the request leaves as it came (see sync)
+            raise
+
+    async def _awalk(
+        self, begun: _Plan, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """Walk *begun* with an anyio lock, async reads and sleeps."""
+        # anyio is imported here, by the first call that makes something:
+        # most programs that import this module never run one, and it
+        # costs start-up time.
         import anyio.to_thread  # noqa: PLC0415
 
-        with Steps(self._plan(request)) as plan:
+        with Steps(begun) as plan:
             for step in plan:
                 if isinstance(step, httpx.Request):
                     plan.answer((yield step))
@@ -392,40 +484,34 @@ class TMDbAuth(AuthCore, HttpxCalls, httpx.Auth):
                     async with loop.lock:
                         made = self._fresh(step)
                         if made is None:
-                            event = loop.made = anyio.Event()
-                            try:
+                            with loop.making(), Steps(step.flow) as steps:
                                 # The flow's steps run in a worker thread:
-                                # they read and write the store, which must
-                                # not block the event loop. (An async
-                                # generator cannot delegate with yield from.)
-                                with Steps(step.flow) as steps:
-                                    while (
-                                        sub := await anyio.to_thread.run_sync(
-                                            steps.advance
+                                # they read and write the store, which
+                                # must not block the event loop. (An
+                                # async generator cannot delegate with
+                                # yield from.)
+                                while sub := await anyio.to_thread.run_sync(
+                                    steps.advance
+                                ):
+                                    if isinstance(sub, Call):
+                                        deadline = _deadline(request)
+                                        own = self._build(sub, request)
+                                        sent = id(own)
+                                        response = yield own
+                                        del own
+                                        body = await self._aread(
+                                            response, deadline
                                         )
-                                    ):
-                                        if isinstance(sub, Call):
-                                            deadline = _deadline(request)
-                                            own = self._build(sub, request)
-                                            sent = id(own)
-                                            response = yield own
-                                            del own
-                                            body = await self._aread(
-                                                response, deadline
-                                            )
-                                            steps.answer(
-                                                _own(response, body, sent)
-                                            )
-                                        elif isinstance(sub, Pause):
-                                            await anyio.sleep(sub.seconds)
-                                        else:
-                                            await anyio.to_thread.run_sync(
-                                                sub.approve, sub.url.reveal()
-                                            )
-                                made = steps.result
-                            finally:
-                                loop.made = None
-                                event.set()
+                                        steps.answer(
+                                            _own(response, body, sent)
+                                        )
+                                    elif isinstance(sub, Pause):
+                                        await anyio.sleep(sub.seconds)
+                                    else:
+                                        await anyio.to_thread.run_sync(
+                                            sub.approve, sub.url.reveal()
+                                        )
+                            made = steps.result
                 plan.answer(made)
 
     def _fresh(self, step: _Locked) -> Session | None:
