@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import math
 import socket
 import threading
@@ -19,6 +20,7 @@ from tmdb_auth import (
     ConfigurationError,
     approve_in_browser,
 )
+from tmdb_auth._browser import approve_in_terminal
 from tmdb_auth.requests import TMDbAuth
 from tmdb_auth.testing import TMDbServer, click
 
@@ -204,3 +206,69 @@ class TestApproveInBrowser:
             approve_in_browser(
                 "https://www.themoviedb.org/authenticate/", out=Screen()
             )
+
+
+def new_v4_token(server: TMDbServer) -> tuple[str, str]:
+    """A v4 request token and its approval URL on the stand-in."""
+    r = requests.post(
+        server.url + "/4/auth/request_token",
+        headers={"Authorization": f"Bearer {server.read_token}"},
+        timeout=10,
+    )
+    token = r.json()["request_token"]
+    return token, f"{server.url}/auth/access?request_token={token}"
+
+
+class TestV4ApprovalUrls:
+    """v4's page sends nobody back: the person presses Enter."""
+
+    def exchanged(self, server: TMDbServer, token: str) -> int:
+        return requests.post(
+            server.url + "/4/auth/access_token",
+            headers={"Authorization": f"Bearer {server.read_token}"},
+            json={"request_token": token},
+            timeout=10,
+        ).status_code
+
+    @pytest.mark.parametrize("approve", ["browser", "terminal"])
+    def test_enter_once_approved(
+        self,
+        server: TMDbServer,
+        approve: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        token, url = new_v4_token(server)
+        click(url)  # the person approves on another device
+        screen = Screen()
+        monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+
+        if approve == "browser":
+            approve_in_browser(url, open_browser=False, out=screen)
+        else:
+            approve_in_terminal(url, out=screen)
+
+        assert url == screen.url  # as it is: no redirect_to added
+        assert "press Enter" in screen.getvalue()
+        assert 200 == self.exchanged(server, token)
+
+    def test_stdin_ended(
+        self, server: TMDbServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        _, url = new_v4_token(server)
+        monkeypatch.setattr("sys.stdin", io.StringIO(""))
+
+        with pytest.raises(ConfigurationError, match="Enter"):
+            approve_in_browser(url, open_browser=False, out=Screen())
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://www.themoviedb.org/auth/access",
+            "https://www.themoviedb.org/auth/access?request_token=",
+            "https://www.themoviedb.org/auth/other?request_token=eyJ.a.b",
+        ],
+    )
+    def test_not_a_v4_approval_url(self, url: str) -> None:
+        for approve in (approve_in_browser, approve_in_terminal):
+            with pytest.raises(ConfigurationError, match="request_token"):
+                approve(url, out=Screen())

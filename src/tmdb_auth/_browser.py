@@ -142,6 +142,12 @@ def approve_in_browser(
     browser must run on this machine; for a remote shell, see
     `approve_in_terminal`.
 
+    A v4 approval URL (``…/auth/access?request_token=…``) is opened too,
+    but TMDb's v4 page sends the browser back only to the ``redirect_to``
+    its token was made with, which a URL cannot gain afterwards: the user
+    presses Enter once approved, as with `approve_in_terminal`.
+    (``tmdb-auth login --v4`` makes its token with a listener's address.)
+
     Pass it as ``approve=approve_in_browser``; use `functools.partial` to
     change the keyword arguments.
 
@@ -170,6 +176,9 @@ def approve_in_browser(
     timeout = timeout_seconds(timeout, "approve_in_browser(timeout=)")
     target, token = _approval_url(approval, "approve_in_browser()")
     out = out if out is not None else sys.stderr
+    if token is None:  # v4: nothing comes back here; the person says so
+        _press_enter(target, timeout, sys.stdin, out, browse=open_browser)
+        return
     with _Listener(token.reveal()) as listener:
         port = listener.server_address[1]
         redirect = f"http://127.0.0.1:{port}{_CALLBACK}"
@@ -243,8 +252,25 @@ def approve_in_terminal(
     del url
     timeout = timeout_seconds(timeout, "approve_in_terminal(timeout=)")
     target, _ = _approval_url(approval, "approve_in_terminal()")
-    out = out if out is not None else sys.stderr
-    line = _Line(stdin if stdin is not None else sys.stdin)
+    _press_enter(
+        target,
+        timeout,
+        stdin if stdin is not None else sys.stdin,
+        out if out is not None else sys.stderr,
+        browse=False,
+    )
+
+
+def _press_enter(
+    target: Secret,
+    timeout: float,
+    stdin: IO[str],
+    out: TextIO,
+    *,
+    browse: bool,
+) -> None:
+    """Show *target* (and open it with *browse*); wait for Enter."""
+    line = _Line(stdin)
     out.write(
         "To let tmdb-auth use your TMDb account, open this page in a browser "
         "on any device and approve it:\n"
@@ -252,6 +278,8 @@ def approve_in_terminal(
         "Then press Enter here.\n"
     )
     out.flush()
+    if browse:
+        _Browser(target.reveal(), out).start()
     line.start()
     _wait(line.done, timeout, out, "Press Enter once approved")
     if not line.text:
@@ -261,21 +289,30 @@ def approve_in_terminal(
         )
 
 
-def _approval_url(approval: Secret, where: str) -> tuple[Secret, Secret]:
-    """The URL safe to show, and its request token; else ConfigurationError."""
+def _approval_url(
+    approval: Secret, where: str
+) -> tuple[Secret, Secret | None]:
+    """
+    The URL safe to show, and its request token if TMDb sends the browser
+    back to a listener (v3); None for v4's page, which sends it only to the
+    ``redirect_to`` its token was made with. Else ConfigurationError.
+    """
     # The URL comes from TMDb's answer (its Authentication-Callback header):
     # a control character in it must not reach the terminal, so everything
     # but printable ASCII is percent-encoded, in what is shown and opened.
     shown = Secret(quote(approval.reveal(), safe=_PRINTABLE))
-    found = re.search(
-        r"/authenticate/([0-9A-Za-z]+)/?$", urlsplit(shown.reveal()).path
+    parts = urlsplit(shown.reveal())
+    found = re.search(r"/authenticate/([0-9A-Za-z]+)/?$", parts.path)
+    if found is not None:
+        return shown, Secret(found[1])
+    if parts.path.rstrip("/").endswith("/auth/access") and re.search(
+        r"(?:^|&)request_token=[0-9A-Za-z._-]+(?:&|$)", parts.query
+    ):
+        return shown, None
+    raise ConfigurationError(
+        f"{where} needs TMDb's approval URL, which ends with the request "
+        "token (v3), or has it as request_token= (v4)."
     )
-    if found is None:
-        raise ConfigurationError(
-            f"{where} needs TMDb's approval URL, which ends with the request "
-            "token."
-        )
-    return shown, Secret(found[1])
 
 
 def timeout_seconds(value: object, where: str) -> float:
