@@ -233,12 +233,18 @@ class TestControls:
         reset() clears log, counters and faults; sessions and keys stay.
         """
         sid = login(server, client)
+        client.post(
+            "/4/auth/request_token",
+            headers={"Authorization": f"Bearer {server.read_token}"},
+        )
+        assert 1 == server.v4_created["request_tokens"]
         server.fail_next("/3/configuration")
         server.reset()
         r = client.get("/3/configuration")
 
         assert 200 == r.status_code
         assert {"guest": 0, "user": 0} == server.sessions_created
+        assert 0 == server.v4_created["request_tokens"]
         assert 1 == server.count()
         assert server.session_is_valid(sid)
 

@@ -78,7 +78,7 @@ class DataControls:
         "access_tokens": n, "conversions": n}`` (request tokens made,
         access tokens issued, v3 sessions converted from them; each
         conversion also counts in `sessions_created`), since the server
-        was made.
+        was made or last `reset`.
 
         .. versionadded:: 0.2.0
         """

@@ -530,7 +530,7 @@ class TMDbServer(TrafficControls, DataControls):
 
     def reset(self, to: Snapshot | Literal["start"] | None = None) -> None:
         """
-        Clear the log, the session counters and pending faults.
+        Clear the log, the session counters (v4's too) and pending faults.
 
         Without *to*, keys, users, tokens and sessions stay.  With a
         :meth:`snapshot`, everything else goes back to it too; with
@@ -552,6 +552,7 @@ class TMDbServer(TrafficControls, DataControls):
         with self._state.lock:
             self._traffic.clear()
             self._state.created = {"guest": 0, "user": 0}
+            v4.reset_counts(self._state)
             if isinstance(target, Snapshot):
                 self._state.restore(target._state)  # noqa: SLF001
                 self._traffic.restore(target._traffic)  # noqa: SLF001

@@ -60,6 +60,7 @@ __all__ = [
     "configure",
     "counts",
     "order",
+    "reset_counts",
     "revoke_access_token",
     "routes",
     "settings",
@@ -151,6 +152,13 @@ def counts(state: State) -> dict[str, int]:
     """
     with state.lock:
         return dict(_records(state).counts)
+
+
+def reset_counts(state: State) -> None:
+    """Zero the v4 counters of *state* (the caller holds its lock)."""
+    counters = _records(state).counts
+    for name in counters:
+        counters[name] = 0
 
 
 def _count(state: State, name: str) -> None:
