@@ -129,6 +129,23 @@ class TestV4AccessTokenNew:
         with pytest.raises(SessionDenied, match="approve"):
             d.v4_access_token_new(token)
 
+        server.approve(token.request_token)  # not spent by the refusal
+        assert d.v4_access_token_new(token).account_id
+
+    def test_exchanged_once(
+        self, driver: type[Driver], server: TMDbServer
+    ) -> None:
+        """A replayed callback makes no call: one auth exchanges it once."""
+        d = v4(driver, server)
+        token = d.v4_request_token_new()
+        server.approve(token.request_token)
+        d.v4_access_token_new(token)
+
+        with pytest.raises(SessionDenied, match="already exchanged"):
+            d.v4_access_token_new(token.request_token)
+
+        assert 1 == server.count(ACCESS_TOKEN, "POST")
+
     def test_v3_token_refused(
         self, driver: type[Driver], server: TMDbServer
     ) -> None:

@@ -22,7 +22,7 @@ import time
 
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from . import _protocol, _protocol_v4
@@ -36,6 +36,8 @@ from .exceptions import ApprovalDenied, ConfigurationError, SessionDenied
 if TYPE_CHECKING:
     from ._sessions import Sessions
     from ._steps import Flow
+
+T = TypeVar("T")
 
 
 __all__ = ["MAX_EXCHANGED", "ExplicitCalls", "Kind", "check_callback"]
@@ -141,19 +143,23 @@ class ExplicitCalls:
 
     def _exchange(self, token: RequestToken) -> Flow[Session]:
         """``session/new`` (once per token), then the account and its user."""
+        session = yield from self._once(token, _protocol.session_new(token))
+        yield from _protocol.check_user(
+            session, self._sessions.settings.username
+        )
+        return session
+
+    def _once(self, token: RequestToken, flow: Flow[T]) -> Flow[T]:
+        """*flow*, which exchanges *token*: once per token in this auth."""
         digest = hashlib.sha256(token.request_token.encode()).hexdigest()
         self._claim(digest)
         try:
-            session = yield from _protocol.session_new(token)
+            return (yield from flow)
         except BaseException:
             # Not exchanged: a later try may still succeed (TMDb refuses a
             # token it has consumed, whoever sends it).
             self._release(digest)
             raise
-        yield from _protocol.check_user(
-            session, self._sessions.settings.username
-        )
-        return session
 
     def _claim(self, digest: str) -> None:
         """Mark a request token as exchanged; `SessionDenied` if it was."""
@@ -163,9 +169,9 @@ class ExplicitCalls:
                 seen = self._exchanged = OrderedDict()
             if digest in seen:
                 raise SessionDenied(
-                    "This request token was already exchanged for a session "
-                    "(a replayed callback?): start the login again with "
-                    "token_new()."
+                    "This request token was already exchanged (a replayed "
+                    "callback?): start the login again with a new request "
+                    "token (token_new(), or v4_request_token_new())."
                 )
             seen[digest] = None
             while len(seen) > MAX_EXCHANGED:
@@ -206,7 +212,7 @@ class ExplicitCalls:
         token = v4_request_token_of(request_token)
         del request_token
         self._v4_read_token("v4_access_token_new")
-        return _protocol_v4.v4_access_token_new(token)
+        return self._once(token, _protocol_v4.v4_access_token_new(token))
 
     def _v4_access_token_delete(
         self, access_token: AccessToken | str | None
