@@ -110,6 +110,7 @@ class AuthCore:
         cache: CacheSpec | Default = DEFAULT,
         api_url: str | None = None,
         access_token: str | None = None,
+        v4: bool = False,
     ) -> None:
         try:
             settings = Settings.build(
@@ -122,6 +123,7 @@ class AuthCore:
                 cache=cache,
                 api_url=api_url,
                 access_token=access_token,
+                v4=v4,
             )
         finally:
             del access_token  # no frame on a traceback keeps it
@@ -142,12 +144,8 @@ class AuthCore:
         else:
             self._query = ""
             self._bearer = f"Bearer {credential.value.reveal()}"
-        # The user's v4 access token, for the /4/ calls that act for them.
-        self._user_bearer = (
-            None
-            if settings.access_token is None
-            else f"Bearer {settings.access_token.reveal()}"
-        )
+        # Whether the /4/ calls that act for a user carry their access token.
+        self._v4_on = settings.v4 or settings.access_token is not None
         self._suffixes: dict[Need, tuple[Session, str]] = {}
         # For the async adapter: the lock and events of each event loop.
         self._async_locks: dict[object, Any] = {}
@@ -227,7 +225,7 @@ class AuthCore:
         """
         need = route(method, path)
         if need is V4_USER:
-            return need if self._user_bearer is not None else NONE
+            return need if self._v4_on else NONE
         if not self._sessions_on or "session_id=" in query:
             return NONE
         return need

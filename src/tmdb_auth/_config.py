@@ -289,6 +289,9 @@ class Settings(NamedTuple):
     cache: CacheSpec = None
     #: A TMDb v4 user access token: the identity of this auth (DESIGN §11).
     access_token: Secret | None = None
+    #: The user logs in through TMDb v4 (``v4=True``): their access token,
+    #: from the store or approved, serves ``/4/`` and, converted, v3.
+    v4: bool = False
 
     def __repr__(self) -> str:
         return (
@@ -309,6 +312,7 @@ class Settings(NamedTuple):
         cache: object = DEFAULT,
         api_url: str | None = None,
         access_token: str | None = None,
+        v4: bool = False,
     ) -> Settings:
         """Check the constructor's arguments, falling back on the environment."""
         value, env = _from_env(
@@ -382,6 +386,7 @@ class Settings(NamedTuple):
                     "session='guest': make one TMDbAuth per identity."
                 )
             user = sid = None  # TMDB_USERNAME / TMDB_SESSION_ID: not this one
+        _check_v4(v4, credential, session, bool(sid or pw), approve)
 
         return cls(
             credential=credential,
@@ -393,6 +398,7 @@ class Settings(NamedTuple):
             approve=approve,
             cache=_cache_spec(cache),
             access_token=access,
+            v4=v4,
         )
 
     def read_password(self) -> Secret:
@@ -405,6 +411,35 @@ class Settings(NamedTuple):
                 "No password: pass password= or set TMDB_PASSWORD."
             )
         return _password_value(pw(), "password= (the callable's value)")
+
+
+def _check_v4(
+    v4: object,
+    credential: Credential,
+    session: SessionMode | None,
+    v3_user: bool,
+    approve: object,
+) -> None:
+    """``v4=``: a bool, with what a v4 login needs and nothing it excludes."""
+    if not isinstance(v4, bool):
+        raise ConfigurationError("v4= must be True or False.")
+    if not v4:
+        return
+    if session in (None, "guest"):
+        raise ConfigurationError(
+            "v4=True logs a user in, so it needs session='auto' or 'user'."
+        )
+    if v3_user:
+        raise ConfigurationError(
+            "v4=True logs in by approval only: drop session_id= and "
+            "password= (or drop v4=True for a v3 login)."
+        )
+    if approve is not None and credential.kind == "api_key":
+        raise ConfigurationError(
+            "A v4 approval starts with a call that takes the API Read "
+            "Access Token, not the v3 API key: pass the read token as "
+            f"api_key= (or set TMDB_READ_ACCESS_TOKEN); it is on {KEYS_PAGE}."
+        )
 
 
 #: A v4 access token is a JWT of a few hundred characters; anything much

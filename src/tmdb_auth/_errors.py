@@ -28,6 +28,7 @@ from .exceptions import (
 
 __all__ = [
     "GONE",
+    "access_gone",
     "body_of",
     "clean",
     "error_for",
@@ -39,6 +40,11 @@ __all__ = [
 #: The status codes of a 401 that mean the session itself is gone: 3
 #: (invalid or revoked session) and 17 (session denied).
 GONE = frozenset({3, 17})
+#: The status code of a 401 to a ``/4/`` call that means the user's access
+#: token it carried is gone (revoked or logged out): 7, what TMDb answers an
+#: unknown Bearer. TMDb's 3 on v4 also answers a token used on another
+#: account's resources, so it is the user's response, not a revocation.
+ACCESS_GONE = 7
 
 
 _SECRETS = (
@@ -189,3 +195,8 @@ def session_gone(status: int, body: bytes) -> bool:
         return False
     code = tmdb_code(body)
     return isinstance(code, int) and code in GONE
+
+
+def access_gone(status: int, body: bytes) -> bool:
+    """Whether a ``/4/`` response says the access token is gone (401, 7)."""
+    return status == 401 and tmdb_code(body) == ACCESS_GONE

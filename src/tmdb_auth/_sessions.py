@@ -11,6 +11,7 @@ or an anyio lock per event loop), and the store's cross-process lock makes
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import secrets
@@ -24,7 +25,14 @@ from ._routes import Need
 from ._secret import Secret
 from ._steps import Approve, Flow
 from ._values import AccessToken, Session
-from .exceptions import SessionDenied, SessionRequired, SessionRevoked
+from .exceptions import (
+    ConfigurationError,
+    LoginFailed,
+    SessionDenied,
+    SessionRequired,
+    SessionRevoked,
+    TMDbAuthError,
+)
 
 
 if TYPE_CHECKING:
@@ -67,6 +75,13 @@ class Sessions:
         self._pinned: str | None = None
         #: The user session TMDb revoked last, until one replaces it.
         self._revoked: Session | None = None
+        #: The v4 access token this auth's ``/4/`` user calls carry: the
+        #: one it was given, else one it found in the store or had approved.
+        self.access: AccessToken | None = None
+        if settings.access_token is not None:
+            self.access = AccessToken(settings.access_token.reveal())
+        #: The access token TMDb refused last, until one replaces it.
+        self._access_revoked: AccessToken | None = None
 
     # -- the hot path --------------------------------------------------
 
@@ -223,6 +238,8 @@ class Sessions:
         settings = self.settings
         if settings.access_token is not None:
             return (yield from self._converted())
+        if settings.v4:
+            return (yield from self._v4_user())
         expected = self.expected
         if settings.username is not None and settings.password is not None:
             username = settings.username
@@ -365,6 +382,146 @@ class Sessions:
             "again ('tmdb-auth login --v4', or v4_request_token_new())."
         )
 
+    # -- v4 logins: found in the store, or approved now (DESIGN §11) ------
+
+    def v4_access(self) -> Flow[AccessToken]:
+        """
+        The access token of this auth's v4 user: the one in memory, else
+        the store's (``tmdb-auth login --v4``, or an earlier approval),
+        else one the person approves now through ``approve=``.
+
+        Raises `SessionRevoked` once TMDb refused the one it was given, and
+        `SessionRequired` when there is none and nobody to approve.
+        """
+        if self.access is not None:
+            return self.access
+        settings = self.settings
+        if settings.access_token is None:
+            found = self._load_v4()
+            if found is not None:
+                self.access = found
+                return found
+            if settings.approve is not None and (
+                self._access_revoked is None or self.expected is not None
+            ):
+                return (yield from self.v4_approve(settings.approve))
+        if self._access_revoked is not None:
+            raise SessionRevoked(
+                "TMDb refused this auth's v4 access token (revoked or logged "
+                "out), and no token of the same user can be had without the "
+                "user: run 'tmdb-auth login --v4', or pass approve= (with "
+                "v4=True)."
+            )
+        raise SessionRequired(
+            "This call acts for a TMDb v4 user, and no v4 login is "
+            "available: run 'tmdb-auth login --v4', or pass approve= (with "
+            "v4=True)."
+        )
+
+    def _load_v4(self) -> AccessToken | None:
+        """The store's v4 login of the expected (else latest) user."""
+        username = self.expected
+        if username is None:
+            latest = self.store.get(self._key("user-latest")) or {}
+            username = latest.get("username")
+            if not isinstance(username, str):
+                return None
+        found = _access_of(self.store.get(self._key("v4", username)))
+        if found is not None and not self.bound:
+            self._acted, self._pinned = True, username
+        return found
+
+    def v4_approve(
+        self, approve: Callable[[str], object]
+    ) -> Flow[AccessToken]:
+        """
+        A v4 login by approval: request token, the person approves, access
+        token, and its v3 session converted; both kept, as ``tmdb-auth
+        login --v4`` keeps them.
+
+        The approving account must be the expected user, if this auth has
+        one (`LoginFailed` otherwise; the access token is then deleted at
+        TMDb). No cross-process lock: approval waits for a person.
+        """
+        origin = self.settings.origin
+        token = yield from _protocol_v4.v4_request_token_new(
+            None, _protocol_v4.web_base(origin.url, origin.host)
+        )
+        yield Approve(approve, Secret(token.approval_url))
+        access = yield from _protocol_v4.v4_access_token_new(token)
+        session = yield from _protocol_v4.session_convert(access)
+        try:
+            yield from _protocol.check_user(session, self.expected)
+        except LoginFailed:
+            with contextlib.suppress(TMDbAuthError):  # refused either way
+                yield from _protocol_v4.v4_access_token_delete(access)
+            raise
+        self.keep_v4(access, session)
+        self._keep(session)
+        self.access, self._access_revoked = access, None
+        return access
+
+    def keep_v4(self, access: AccessToken, session: Session) -> None:
+        """Store a v4 login: the access token, and its v3 session."""
+        self.save(session)
+        self.store.put(
+            self._key("v4", session.username or ""),
+            {
+                "kind": "v4",
+                "id": access.access_token,
+                "username": session.username,
+                "created_at": access.created_at,
+                "expires_at": None,
+                "origin": self.origin,
+                "app": self.settings.credential.fingerprint,
+                "account_id": access.account_id,
+            },
+            None,
+        )
+
+    def _v4_user(self) -> Flow[Session]:
+        """
+        The v3 user session of a ``v4=True`` auth: that of its v4 login,
+        converted once if the store has none (single-flight).
+        """
+        access = yield from self.v4_access()
+        found = self.user_session()
+        if found is not None:
+            return found
+        username = self.expected or ""
+        return (
+            yield from self._locked(
+                self._key("user", username),
+                lambda: _protocol_v4.session_convert(access),
+            )
+        )
+
+    def renew_v4(self, stale: AccessToken) -> Flow[AccessToken]:
+        """
+        Replace *stale*, an access token TMDb refused on a ``/4/`` call.
+
+        Only by a v4 login of the same user: the store's, if another
+        process has one, or an approval checked against that user; else
+        `SessionRevoked`. Concurrent callers get the one replacement.
+        """
+        held = self.access
+        if held is not None and held.access_token != stale.access_token:
+            return held
+        self._forget_v4(stale)
+        return (yield from self.v4_access())
+
+    def _forget_v4(self, stale: AccessToken) -> None:
+        """Drop *stale* from memory and, if it still holds it, the store."""
+        if self.access is not None and self.access.access_token == (
+            stale.access_token
+        ):
+            self.access = None
+        self._access_revoked = stale
+        if self.settings.access_token is None:
+            self.store.delete(
+                self._key("v4", self.expected or ""), stale.access_token
+            )
+
     # -- recovery and logout -------------------------------------------
 
     def renew(self, need: Need, stale: Session) -> Flow[Session | None]:
@@ -385,8 +542,11 @@ class Sessions:
             self._revoked = stale
         return (yield from self.acquire(need))
 
-    def forget(self, session: Session) -> None:
+    def forget(self, session: Session | AccessToken) -> None:
         """Drop *session* from memory and, if it still holds it, the store."""
+        if isinstance(session, AccessToken):
+            self._forget_v4(session)
+            return
         for need, held in list(self.active.items()):
             if held.id == session.id:
                 self.active.pop(need, None)
@@ -469,6 +629,22 @@ class _Wait(Approve):
 
 def _wait(store: Store, key: str, timeout: float, _url: str) -> None:
     store.wait(key, timeout)
+
+
+def _access_of(record: Record | None) -> AccessToken | None:
+    """The access token of a stored v4 login, if it has a token's shape."""
+    if not record or record.get("kind") != "v4":
+        return None
+    account = record.get("account_id")
+    created = record.get("created_at")
+    try:
+        return AccessToken(
+            record["id"],
+            account if isinstance(account, str) else None,
+            float(created) if isinstance(created, (int, float)) else 0.0,
+        )
+    except (KeyError, ConfigurationError):
+        return None
 
 
 def _session_of(record: Record) -> Session | None:

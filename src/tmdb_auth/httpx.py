@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 import httpx
 
 from ._auth import AuthCore
-from ._errors import session_gone
+from ._errors import access_gone, session_gone
 from ._httpx_calls import HttpxCalls
 from ._routes import NONE, V4_USER, Need
 from ._steps import (
@@ -42,7 +42,7 @@ from ._steps import (
     run,
     unreachable,
 )
-from ._values import Session
+from ._values import AccessToken, Session
 from .exceptions import RedirectRefused
 
 
@@ -65,9 +65,9 @@ class _Locked(NamedTuple):
     made the session it was waiting for.
     """
 
-    flow: Flow[Session | None]
+    flow: Flow[Session | AccessToken | None]
     need: Need
-    stale: Session | None = None
+    stale: Session | AccessToken | None = None
 
 
 class _ReadBody(NamedTuple):
@@ -79,7 +79,7 @@ class _ReadBody(NamedTuple):
 #: A session route attached with the session in memory: its URL as it came,
 #: query, need and session. A plain tuple: a NamedTuple's construction
 #: would cost a tenth of a call's budget.
-_Sent = tuple[httpx.URL, str, Need, Session]
+_Sent = tuple[httpx.URL, str, Need, Session | AccessToken]
 
 
 class _LoopLocks:
@@ -255,6 +255,12 @@ class TMDbAuth(AuthCore, HttpxCalls, httpx.Auth):
             sent as ``Authorization: Bearer`` on the ``/4/`` calls that act
             for the user, and converted once into the v3 session of the
             calls that need one. It is this auth's identity.
+        v4: The user logs in through TMDb v4: the first call that acts for
+            them takes their v4 login from the cache (``tmdb-auth login
+            --v4``), else has ``approve=`` approve one (the API Read Access
+            Token is then the credential); its access token goes on the
+            ``/4/`` calls that act for the user, and the v3 session
+            converted from it on the v3 ones. One approval serves both.
 
     Raises:
         ConfigurationError: A value is missing or malformed.
@@ -284,51 +290,68 @@ class TMDbAuth(AuthCore, HttpxCalls, httpx.Auth):
             need = NONE  # a read call: most are (see _routes)
         else:
             need = self._need(request.method, path, query)
-        if need is V4_USER:
-            request.headers["Authorization"] = self._user_bearer or ""
-            return None
         if need is NONE:
             self._attach(request, url, query, NONE, None)
             return None
-        session = self._sessions.current(need)
-        if session is None:
+        held = self._held(need)
+        if held is None:
             return self._plan(request, url, query, need)
-        self._attach(request, url, query, need, session)
-        return (url, query, need, session)
+        self._attach(request, url, query, need, held)
+        return (url, query, need, held)
+
+    def _held(self, need: Need) -> Session | AccessToken | None:
+        """What *need* travels with, if it is in memory (and alive)."""
+        if need is V4_USER:
+            return self._sessions.access
+        return self._sessions.current(need)
 
     def _plan(
         self, request: httpx.Request, url: httpx.URL, query: str, need: Need
     ) -> _Plan:
-        """Make the session *request* needs, then send it."""
-        session = yield _Locked(self._sessions.acquire(need), need)
-        self._attach(request, url, query, need, session)
+        """Make (or find) what *request* needs, then send it."""
+        sessions = self._sessions
+        made = yield _Locked(
+            sessions.v4_access()
+            if need is V4_USER
+            else sessions.acquire(need),
+            need,
+        )
+        self._attach(request, url, query, need, made)
         response = yield request
-        if session is not None:
+        if made is not None:
             yield from self._recovery(
-                request, (url, query, need, session), response
+                request, (url, query, need, made), response
             )
 
     def _recovery(
         self, request: httpx.Request, sent: _Sent, response: httpx.Response
     ) -> _Plan:
-        """After a session route's response: renew a revoked session."""
+        """
+        After the response to a call that carried a session (or a v4
+        access token): if TMDb says it is gone, renew it and resend.
+        """
         # Only the origin's own answer counts: a 401 that came from another
         # host after a redirect is the user's response, never a revocation.
         if response.status_code != 401 or response.request is not request:
             return
-        if not session_gone(401, (yield _ReadBody(response))):
+        url, query, need, held = sent
+        body = yield _ReadBody(response)
+        v4 = isinstance(held, AccessToken)
+        if not (access_gone(401, body) if v4 else session_gone(401, body)):
             return
-        url, query, need, session = sent
         request.url = url
         if not isinstance(request.stream, httpx.ByteStream):
             # httpx hands the caller the response to the last request the
-            # flow yielded, so a session made now would replace the 401 with
-            # our own response. Drop the session; the next call makes one.
-            self._sessions.forget(session)
+            # flow yielded, so one made now would replace the 401 with our
+            # own response. Drop what is gone; the next call makes one.
+            self._sessions.forget(held)
             return
-        fresh = yield _Locked(
-            self._sessions.renew(need, session), need, session
+        renew = (
+            self._sessions.renew_v4(held)
+            if isinstance(held, AccessToken)
+            else self._sessions.renew(need, held)
         )
+        fresh = yield _Locked(renew, need, held)
         if fresh is not None:
             self._attach(request, url, query, need, fresh)
             yield request
@@ -339,14 +362,18 @@ class TMDbAuth(AuthCore, HttpxCalls, httpx.Auth):
         url: httpx.URL,
         query: str,
         need: Need,
-        session: Session | None,
+        held: Session | AccessToken | None,
     ) -> None:
-        if session is None:
+        if isinstance(held, AccessToken):  # a v4 call acting for the user
+            request.url = url
+            request.headers["Authorization"] = f"Bearer {held.access_token}"
+            return
+        if held is None:
             suffix = self._query
-        elif (cached := self._suffixes.get(need)) and cached[0] is session:
+        elif (cached := self._suffixes.get(need)) and cached[0] is held:
             suffix = cached[1]  # the hot path: no call
         else:
-            suffix = self._suffix(need, session)
+            suffix = self._suffix(need, held)
         if suffix:
             request.url = _with_query(
                 url, f"{query}&{suffix}" if query else suffix
@@ -514,12 +541,14 @@ class TMDbAuth(AuthCore, HttpxCalls, httpx.Auth):
                             made = steps.result
                 plan.answer(made)
 
-    def _fresh(self, step: _Locked) -> Session | None:
-        """The session another caller made for *step* meanwhile, if any."""
-        found = self._sessions.current(step.need)
+    def _fresh(self, step: _Locked) -> Session | AccessToken | None:
+        """What another caller made for *step* meanwhile, if anything."""
+        found = self._held(step.need)
         return found if found is not None and found != step.stale else None
 
-    async def _made_meanwhile(self, step: _Locked) -> Session | None:
+    async def _made_meanwhile(
+        self, step: _Locked
+    ) -> Session | AccessToken | None:
         """
         If another task is making a session, wait for it and return it.
 

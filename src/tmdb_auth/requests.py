@@ -32,11 +32,11 @@ from requests.utils import rewind_body
 
 from ._auth import AuthCore, forgets_arguments
 from ._config import DEFAULT, CacheSpec, Default, PasswordSource, SessionMode
-from ._errors import session_gone
+from ._errors import access_gone, session_gone
 from ._requests_calls import RequestsCalls
 from ._routes import NONE, V4_USER, Need
 from ._steps import Call, Flow, Guard, Reply, own_reply, run, unreachable
-from ._values import Session
+from ._values import AccessToken, Session
 from .exceptions import ConfigurationError
 
 
@@ -88,6 +88,12 @@ class TMDbAuth(AuthCore, RequestsCalls, requests.auth.AuthBase):
             sent as ``Authorization: Bearer`` on the ``/4/`` calls that act
             for the user, and converted once into the v3 session of the
             calls that need one. It is this auth's identity.
+        v4: The user logs in through TMDb v4: the first call that acts for
+            them takes their v4 login from the cache (``tmdb-auth login
+            --v4``), else has ``approve=`` approve one (the API Read Access
+            Token is then the credential); its access token goes on the
+            ``/4/`` calls that act for the user, and the v3 session
+            converted from it on the v3 ones. One approval serves both.
         http: The ``requests.Session`` that session calls go through
             (default: a private one), to share adapters, proxies or
             certificates.
@@ -110,6 +116,7 @@ class TMDbAuth(AuthCore, RequestsCalls, requests.auth.AuthBase):
         cache: CacheSpec | Default = DEFAULT,
         api_url: str | None = None,
         access_token: str | None = None,
+        v4: bool = False,
         http: requests.Session | None = None,
         timeout: float | tuple[float, float] = (10.0, 30.0),
     ) -> None:
@@ -124,6 +131,7 @@ class TMDbAuth(AuthCore, RequestsCalls, requests.auth.AuthBase):
                 cache=cache,
                 api_url=api_url,
                 access_token=access_token,
+                v4=v4,
             )
         finally:
             del access_token  # no frame on a traceback keeps it
@@ -173,7 +181,12 @@ class TMDbAuth(AuthCore, RequestsCalls, requests.auth.AuthBase):
             sep = "?"
             need = self._need(r.method or "GET", url[start:], "")
         if need is V4_USER:
-            r.headers["Authorization"] = self._user_bearer or ""
+            access = self._sessions.access or self._run(
+                self._sessions.v4_access()
+            )
+            r.headers["Authorization"] = f"Bearer {access.access_token}"
+            r._tmdb_auth = (need, access, url, sep)  # type: ignore[attr-defined]  # noqa: SLF001
+            r.hooks["response"].append(self._hook)
             return r
         if need is NONE:
             if self._query:
@@ -279,22 +292,44 @@ class TMDbAuth(AuthCore, RequestsCalls, requests.auth.AuthBase):
         if r.status_code != 401:  # every call but one in a great many
             return r
         state = getattr(r.request, "_tmdb_auth", None)
-        if state is None or not session_gone(r.status_code, r.content):
-            return r
-        need, stale, url, sep = state
-        fresh = self._run(self._sessions.renew(need, stale))
-        prep = r.request.copy()
-        if fresh is None or not _rewind(prep):
+        prep = None if state is None else self._replacement(r, *state)
+        if prep is None:
             return r
         r.content  # noqa: B018 -- drain, so the connection can be reused
         r.close()
         extract_cookies_to_jar(prep._cookies, r.request, r.raw)  # type: ignore[attr-defined,no-untyped-call]  # noqa: SLF001
         prep.prepare_cookies(prep._cookies)  # type: ignore[attr-defined]  # noqa: SLF001
-        prep.url = f"{url}{sep}{self._suffix(need, fresh)}"
         retried: requests.Response = r.connection.send(prep, **kwargs)
         retried.history.append(r)
         retried.request = prep
         return retried
+
+    def _replacement(
+        self,
+        r: requests.Response,
+        need: Need,
+        stale: Session | AccessToken,
+        url: str,
+        sep: str,
+    ) -> requests.PreparedRequest | None:
+        """
+        The request to send again in place of *r*'s, if what it carried
+        is gone and was replaced (None: *r* stands).
+        """
+        prep = r.request.copy()
+        if isinstance(stale, AccessToken):
+            if not access_gone(r.status_code, r.content):
+                return None
+            fresh = self._run(self._sessions.renew_v4(stale))
+            prep.headers["Authorization"] = f"Bearer {fresh.access_token}"
+        else:
+            if not session_gone(r.status_code, r.content):
+                return None
+            renewed = self._run(self._sessions.renew(need, stale))
+            if renewed is None:
+                return None
+            prep.url = f"{url}{sep}{self._suffix(need, renewed)}"
+        return prep if _rewind(prep) else None
 
     def logout(self) -> bool:
         """

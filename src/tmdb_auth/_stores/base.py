@@ -42,7 +42,8 @@ class SessionRecord(TypedDict, total=False):
     no field but ``id`` (for `SessionStore.delete`).
 
     Attributes:
-        kind: ``"user"`` or ``"guest"``.
+        kind: ``"user"`` or ``"guest"``; ``"v4"`` for a v4 login, whose
+            ``id`` is the access token.
         id: The session id. A secret: stores keep it, nothing shows it.
         username: The TMDb username of a user session, if known.
         created_at: When the session was made (Unix time).
@@ -50,6 +51,7 @@ class SessionRecord(TypedDict, total=False):
             for user sessions, which do not expire.
         origin: The API origin the session belongs to.
         app: A short one-way fingerprint of the application credential.
+        account_id: A v4 login's account object id.
 
     .. versionadded:: 0.2.0
     """
@@ -61,6 +63,7 @@ class SessionRecord(TypedDict, total=False):
     expires_at: float | None
     origin: str
     app: str
+    account_id: str | None
 
 
 @runtime_checkable
