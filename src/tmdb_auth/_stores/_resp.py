@@ -23,7 +23,6 @@ import os
 import socket
 import threading
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -60,18 +59,35 @@ class ReplyError(RedisError):
     """An error reply (``-ERR …``, ``-NOSCRIPT …``, ``-WRONGPASS …``)."""
 
 
-@dataclass(frozen=True)
 class Where:
     """How to reach one Redis server, from its URL."""
 
-    host: str
-    port: int
-    path: str | None  # a unix socket instead of host and port
-    db: int
-    username: str | None
-    password: str | None
-    tls: dict[str, str] | None  # the URL's ssl_* options, for rediss://
-    timeout: float
+    __slots__ = (
+        "db",
+        "host",
+        "password",
+        "path",
+        "port",
+        "timeout",
+        "tls",
+        "username",
+    )
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        path: str | None,  # a unix socket instead of host and port
+        db: int,
+        username: str | None,
+        password: str | None,
+        tls: dict[str, str] | None,  # the URL's ssl_* options (rediss://)
+        timeout: float,
+    ) -> None:
+        self.host, self.port, self.path, self.db = host, port, path, db
+        self.username, self.password = username, password
+        self.tls, self.timeout = tls, timeout
 
     def __repr__(self) -> str:  # never the password
         return f"Where({self.host!r}, {self.port}, db={self.db})"
