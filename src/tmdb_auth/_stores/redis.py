@@ -2,8 +2,11 @@
 The Redis store: one session for a whole fleet.
 
 Strictly private; public as `tmdb_auth.stores.RedisStore`. The only module
-that touches ``redis`` (redis-py, the ``tmdb-auth[redis]`` extra), and it
-imports it on first use, never at import.
+that touches ``redis`` (redis-py, the ``tmdb-auth[redis]`` extra), and
+only for a ``redis.Redis`` client given by the user or a URL option that
+the store's own small client (`._resp`) does not speak: a URL store
+speaks RESP2 itself, so a new process never pays redis-py's import
+(about 50 ms) nor its handshake (``HELLO``, ``CLIENT SETINFO``).
 
 Keys are the plugin's own (``tmdb-auth:v1:`` + SHA-256), values compact
 JSON, guest sessions expire with a Redis TTL. The creation lock is
@@ -12,8 +15,8 @@ for its owner and publishes on the key's channel; a `put` publishes too,
 so waiters, subscribed before they look, wake at once. Revocation deletes
 with a script that compares the record's ``id`` first: one round trip.
 
-Every command has a bounded timeout and one immediate retry (a restarted
-server drops pooled connections). A failing server never breaks a call:
+Every command has a bounded timeout; a pooled connection found dead (a
+restarted server) is replaced once, at once. A failing server never breaks a call:
 the operation goes to the fallback store, one warning says so, and after
 `retry_interval` seconds Redis is tried again; writes always try Redis
 first, so once it is back the next session written goes there.
@@ -21,7 +24,6 @@ first, so once it is back the next session written goes there.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import sys
 import threading
@@ -399,7 +401,7 @@ class _Link(Protocol):
         """*commands* in one round trip (in ``MULTI``/``EXEC`` if *atomic*)."""
 
     def script(self, source: str, keys: list[str], args: list[str]) -> Any:
-        """The Lua *source* run on *keys* and *args* (by its SHA-1)."""
+        """The Lua *source* run on *keys* and *args*, atomically."""
 
     def listen(self, channel: str) -> _Listener:
         """A subscription to *channel*, in effect when this returns."""
@@ -413,7 +415,6 @@ class _Own:
 
     def __init__(self, client: _resp.Client) -> None:
         self._client = client
-        self._shas: dict[str, str] = {}
 
     def run(self, *commands: _resp.Command, atomic: bool = False) -> list[Any]:
         if not atomic:
@@ -427,22 +428,9 @@ class _Own:
         return done
 
     def script(self, source: str, keys: list[str], args: list[str]) -> Any:
-        sha = self._shas.get(source)
-        if sha is None:
-            sha = self._shas[source] = hashlib.sha1(  # noqa: S324 -- Redis's id
-                source.encode()
-            ).hexdigest()
-        try:
-            (result,) = self._client.run(
-                ("EVALSHA", sha, len(keys), *keys, *args)
-            )
-        except _resp.ReplyError as exc:
-            if not str(exc).startswith("NOSCRIPT"):
-                raise
-            # First use on this server: EVAL loads it for the next ones.
-            (result,) = self._client.run(
-                ("EVAL", source, len(keys), *keys, *args)
-            )
+        # EVAL, not EVALSHA: one round trip even on a new server (Redis
+        # keeps each script compiled under its SHA-1 anyway).
+        (result,) = self._client.run(("EVAL", source, len(keys), *keys, *args))
         return result
 
     def listen(self, channel: str) -> _resp.Listener:
