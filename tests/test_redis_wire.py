@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import subprocess
 import sys
 import threading
+import warnings
 
 from pathlib import Path
 from typing import Any
@@ -340,3 +342,32 @@ def test_urls_left_to_redis_py(url: str) -> None:
 def test_a_url_may_only_shorten_the_timeout() -> None:
     assert 0.5 == _resp.parse("redis://h?socket_timeout=0.5", 1.0).timeout  # type: ignore[union-attr]
     assert 1.0 == _resp.parse("redis://h?socket_timeout=9", 1.0).timeout  # type: ignore[union-attr]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() here")
+def test_a_forked_child_never_writes_on_the_parents_connection(
+    server: TMDbServer,
+    redis_url: str,  # noqa: F811
+) -> None:
+    """After fork(), the child connects anew; the parent's connection stays good."""
+    key = key_for(server.api_key.lower(), server.url, "guest")
+    store = RedisStore(redis_url)
+    store.put(key, _guest(server))
+    with _client(redis_url) as client:
+        counts = Counts(client)
+        with warnings.catch_warnings():  # forking a threaded process
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the child
+            code = 1
+            try:
+                code = 0 if store.get(key) == _guest(server) else 2
+            finally:
+                os._exit(code)
+        status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        found = store.get(key)
+        commands, _, connections = counts.since()
+    store.close()
+
+    assert (0, _guest(server)) == (status, found)
+    assert ({"get": 2}, 1) == (commands, connections)

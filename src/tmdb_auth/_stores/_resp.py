@@ -282,13 +282,18 @@ class Client:
         self._lock = threading.Lock()
 
     def _take(self) -> _Connection | None:
+        stale = []
+        found = None
         with self._lock:
-            while self._idle:
+            while self._idle and found is None:
                 connection = self._idle.pop()
                 if connection.pid == os.getpid():
-                    return connection
-                # Another process's (fork): never written to from here.
-        return None
+                    found = connection
+                else:  # the parent's (fork): closed here, never written to
+                    stale.append(connection)
+        for connection in stale:
+            connection.close()
+        return found
 
     def run(self, *commands: Command) -> list[Any]:
         """
