@@ -371,3 +371,32 @@ def test_a_forked_child_never_writes_on_the_parents_connection(
 
     assert (0, _guest(server)) == (status, found)
     assert ({"get": 2}, 1) == (commands, connections)
+
+
+def test_a_unix_socket(server: TMDbServer, tmp_path: Path) -> None:
+    """unix:// URLs: the session goes over the socket, no redis-py."""
+    local = RedisServer(binary(), tmp_path, unix=tmp_path / "redis.sock")
+    local.start()
+    try:
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                COLD,
+                server.url,
+                server.api_key,
+                local.url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        store = RedisStore(local.url)
+        kinds = [r["kind"] for _, r in store.records()]
+        store.close()
+    finally:
+        local.stop()
+
+    assert "201 False" == out.stdout.strip()
+    assert ["guest"] == kinds
