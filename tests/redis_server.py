@@ -27,7 +27,7 @@ import pytest
 
 __all__ = ["RedisServer", "redis_server", "redis_url"]
 
-READY = "Ready to accept connections"
+READY = "eady to accept connections"  # "Ready …", or "… now ready … at SOCKET"
 
 
 def _free_port() -> int:
@@ -46,6 +46,7 @@ class RedisServer:
         *,
         password: str = "",
         tls: Path | None = None,
+        unix: Path | None = None,
     ) -> None:
         self.binary = binary
         self.directory = directory
@@ -53,12 +54,16 @@ class RedisServer:
         self.password = password
         #: A PEM certificate (and key, beside it as key.pem) to serve TLS.
         self.tls = tls
+        #: A unix socket to serve on instead of a TCP port.
+        self.unix = unix
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         """The server's URL (with the password, if it has one)."""
         auth = f":{self.password}@" if self.password else ""
+        if self.unix is not None:
+            return f"unix://{auth}{self.unix}?db=0"
         if self.tls is not None:
             return (
                 f"rediss://{auth}127.0.0.1:{self.port}/0"
@@ -69,7 +74,9 @@ class RedisServer:
     def start(self) -> None:
         """Start the server and wait until it accepts connections (bounded)."""
         port = ["--port", str(self.port)]
-        if self.tls is not None:
+        if self.unix is not None:
+            port = ["--port", "0", "--unixsocket", str(self.unix)]
+        elif self.tls is not None:
             port = [
                 "--port",
                 "0",

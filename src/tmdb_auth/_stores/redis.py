@@ -2,8 +2,11 @@
 The Redis store: one session for a whole fleet.
 
 Strictly private; public as `tmdb_auth.stores.RedisStore`. The only module
-that touches ``redis`` (redis-py, the ``tmdb-auth[redis]`` extra), and it
-imports it on first use, never at import.
+that touches ``redis`` (redis-py, the ``tmdb-auth[redis]`` extra), and
+only for a ``redis.Redis`` client given by the user or a URL option that
+the store's own small client (`._resp`) does not speak: a URL store
+speaks RESP2 itself, so a new process never pays redis-py's import
+(about 50 ms) nor its handshake (``HELLO``, ``CLIENT SETINFO``).
 
 Keys are the plugin's own (``tmdb-auth:v1:`` + SHA-256), values compact
 JSON, guest sessions expire with a Redis TTL. The creation lock is
@@ -12,8 +15,8 @@ for its owner and publishes on the key's channel; a `put` publishes too,
 so waiters, subscribed before they look, wake at once. Revocation deletes
 with a script that compares the record's ``id`` first: one round trip.
 
-Every command has a bounded timeout and one immediate retry (a restarted
-server drops pooled connections). A failing server never breaks a call:
+Every command has a bounded timeout; a pooled connection found dead (a
+restarted server) is replaced once, at once. A failing server never breaks a call:
 the operation goes to the fallback store, one warning says so, and after
 `retry_interval` seconds Redis is tried again; writes always try Redis
 first, so once it is back the next session written goes there.
@@ -22,16 +25,18 @@ first, so once it is back the next session written goes there.
 from __future__ import annotations
 
 import math
+import sys
 import threading
 import time
 import weakref
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from tmdb_auth.exceptions import ConfigurationError
 
+from . import _resp
 from .base import (
     PREFIX,
     SessionRecord,
@@ -146,9 +151,7 @@ class RedisStore:
         )
         self._timeout = float(timeout)
         self._retry_interval = float(retry_interval)
-        self._client: redis.Redis | None = None
-        self._pool: Any = None  # the pool this store made, if any
-        self._scripts: tuple[Any, Any] = (None, None)
+        self._link: _Link | None = None
         self._lock = threading.Lock()
         self._skip_until = 0.0
         self._outage = False
@@ -158,20 +161,23 @@ class RedisStore:
 
     # -- the connection and its failures -------------------------------
 
-    def _connect(self) -> redis.Redis:
-        client = self._client
-        if client is not None:
-            return client
+    def _connect(self) -> _Link:
+        link = self._link
+        if link is not None:
+            return link
         with self._lock:
-            if self._client is None:
-                self._client = self._open()
-                self._scripts = (
-                    self._client.register_script(_DELETE),
-                    self._client.register_script(_UNLOCK),
-                )
-            return self._client
+            if self._link is None:
+                self._link = self._open()
+                # A store dropped unclosed still closes its sockets.
+                weakref.finalize(self, self._link.close)
+            return self._link
 
-    def _open(self) -> redis.Redis:
+    def _open(self) -> _Link:
+        target = self._target
+        if isinstance(target, str):
+            where = _resp.parse(target, self._timeout)
+            if where is not None:  # the common case: no redis-py at all
+                return _Own(_resp.Client(where))
         import redis  # noqa: PLC0415 -- the optional extra, on first use
         import redis.backoff  # noqa: PLC0415
         import redis.retry  # noqa: PLC0415
@@ -183,34 +189,29 @@ class RedisStore:
             # connection), never with redis-py's backoff of seconds.
             "retry": redis.retry.Retry(redis.backoff.NoBackoff(), 1),
         }
-        target = self._target
-        if isinstance(target, str):
+        if isinstance(target, str):  # a URL option only redis-py speaks
             client = redis.Redis.from_url(target, **bounds)
-            self._pool = client.connection_pool
-            # A store dropped unclosed still closes its sockets.
-            weakref.finalize(self, self._pool.disconnect)
-            return client
+            return _Py(client, owned=True)
         pool = target.connection_pool
         if type(pool) not in (
             redis.ConnectionPool,
             redis.BlockingConnectionPool,
         ):
-            return target  # a pool we cannot copy (Sentinel…): as given
+            return _Py(target, owned=False)  # a pool we cannot copy: as given
         kwargs = dict(pool.connection_kwargs)
         for name in ("socket_timeout", "socket_connect_timeout"):
             theirs = kwargs.get(name)
             if theirs is not None:
                 bounds[name] = min(float(theirs), self._timeout)
         kwargs.update(bounds)
-        self._pool = redis.ConnectionPool(
+        own_pool = redis.ConnectionPool(
             connection_class=pool.connection_class, **kwargs
         )
-        weakref.finalize(self, self._pool.disconnect)
-        return redis.Redis(connection_pool=self._pool)
+        return _Py(redis.Redis(connection_pool=own_pool), owned=True)
 
     def _try(
         self,
-        op: Callable[[redis.Redis], T],
+        op: Callable[[_Link], T],
         fallback: Callable[[], T],
         *,
         write: bool = False,
@@ -251,8 +252,9 @@ class RedisStore:
     def get(self, key: str) -> SessionRecord | None:
         """The record under *key*, if any (expired ones are gone)."""
 
-        def op(client: redis.Redis) -> SessionRecord | None:
-            return self._decoded(client.get(key))
+        def op(link: _Link) -> SessionRecord | None:
+            (value,) = link.run(("GET", key))
+            return self._decoded(value)
 
         return self._try(op, lambda: self._fallback.get(key))
 
@@ -260,16 +262,22 @@ class RedisStore:
         self, key: str, record: SessionRecord, expire: float | None = None
     ) -> None:
         """Keep *record* as JSON, with a TTL of *expire* seconds if given."""
+        write: tuple[Any, ...]
+        if expire is not None and expire <= 0:
+            write = ("DEL", key)
+        elif expire is None:
+            write = ("SET", key, encode(record))
+        else:
+            write = (
+                "SET",
+                key,
+                encode(record),
+                "PX",
+                max(1, int(expire * 1000)),
+            )
 
-        def op(client: redis.Redis) -> None:
-            with client.pipeline(transaction=True) as pipe:
-                if expire is not None and expire <= 0:
-                    pipe.delete(key)
-                else:
-                    ms = None if expire is None else max(1, int(expire * 1000))
-                    pipe.set(key, encode(record), px=ms)
-                pipe.publish(key + _CHANNEL, b"w")
-                pipe.execute()
+        def op(link: _Link) -> None:
+            link.run(write, ("PUBLISH", key + _CHANNEL, "w"), atomic=True)
 
         self._try(
             op, lambda: self._fallback.put(key, record, expire), write=True
@@ -278,11 +286,8 @@ class RedisStore:
     def delete(self, key: str, only_id: str | None = None) -> bool:
         """Drop *key*; with *only_id*, only if the record has that id."""
 
-        def op(client: redis.Redis) -> bool:
-            script = self._scripts[0]
-            return bool(
-                script(keys=[key], args=[only_id or ""], client=client)
-            )
+        def op(link: _Link) -> bool:
+            return bool(link.script(_DELETE, [key], [only_id or ""]))
 
         # The fallback too: a session it kept during an outage must not
         # come back once it is revoked.
@@ -293,19 +298,17 @@ class RedisStore:
         """Take the creation lock of *key* (``SET NX PX``)."""
         ms = max(1, int(ttl * 1000))
 
-        def op(client: redis.Redis) -> bool:
-            return bool(client.set(key + _LOCK, owner, nx=True, px=ms))
+        def op(link: _Link) -> bool:
+            (taken,) = link.run(("SET", key + _LOCK, owner, "NX", "PX", ms))
+            return bool(taken)
 
         return self._try(op, lambda: self._fallback.lock(key, owner, ttl))
 
     def unlock(self, key: str, owner: str) -> None:
         """Release the creation lock of *key* if *owner* holds it."""
 
-        def op(client: redis.Redis) -> None:
-            script = self._scripts[1]
-            script(
-                keys=[key + _LOCK], args=[owner, key + _CHANNEL], client=client
-            )
+        def op(link: _Link) -> None:
+            link.script(_UNLOCK, [key + _LOCK], [owner, key + _CHANNEL])
 
         self._try(op, lambda: None, write=True)
         # A lock taken while Redis was down is in the fallback.
@@ -316,45 +319,46 @@ class RedisStore:
         Block until *key* is written, its lock is released or lapses.
 
         Subscribed to the key's channel before looking, so that a write
-        between the look and the wait still wakes this waiter.
+        between the look and the wait still wakes this waiter: one
+        blocking read, woken by the writer's ``PUBLISH``, never a poll.
         """
 
-        def op(client: redis.Redis) -> None:
-            deadline = time.monotonic() + timeout
-            pubsub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+        def op(link: _Link) -> None:
+            listener = link.listen(key + _CHANNEL)
             try:
-                pubsub.subscribe(key + _CHANNEL)
-                with client.pipeline(transaction=False) as pipe:
-                    pipe.exists(key)
-                    pipe.pttl(key + _LOCK)
-                    written, lapse = pipe.execute()
+                written, lapse = link.run(
+                    ("EXISTS", key), ("PTTL", key + _LOCK)
+                )
                 if written or lapse < 0:
                     return
                 # Wake when the lock lapses too (its holder died).
-                deadline = min(deadline, time.monotonic() + lapse / 1000)
-                while (left := deadline - time.monotonic()) > 0:
-                    if pubsub.get_message(timeout=min(left, self._timeout)):
-                        return
+                listener.wait(min(timeout, lapse / 1000))
             finally:
-                pubsub.close()
+                listener.close()
 
         self._try(op, lambda: self._fallback.wait(key, timeout))
 
     def records(self) -> Iterator[tuple[str, SessionRecord]]:
         """Every live session record of the plugin (``SCAN``, bounded)."""
 
-        def op(client: redis.Redis) -> list[tuple[str, SessionRecord]]:
+        def op(link: _Link) -> list[tuple[str, SessionRecord]]:
             keys: list[str] = []
-            for found in client.scan_iter(match=PREFIX + "*", count=500):
-                name = found.decode() if isinstance(found, bytes) else found
-                if not name.endswith(_LOCK):
-                    keys.append(name)
-                if len(keys) >= _SCAN_LIMIT:
+            cursor: Any = 0
+            for _ in range(_SCAN_LIMIT):  # Redis ends a scan; bounded anyway
+                ((cursor, found),) = link.run(
+                    ("SCAN", cursor, "MATCH", PREFIX + "*", "COUNT", 500)
+                )
+                for raw in found:
+                    name = raw.decode() if isinstance(raw, bytes) else raw
+                    if not name.endswith(_LOCK):
+                        keys.append(name)
+                if int(cursor) == 0 or len(keys) >= _SCAN_LIMIT:
                     break
             out = []
             for start in range(0, len(keys), 500):
                 batch = keys[start : start + 500]
-                for name, value in zip(batch, client.mget(batch), strict=True):
+                (values,) = link.run(("MGET", *batch))
+                for name, value in zip(batch, values, strict=True):
                     record = None if value is None else self._decoded(value)
                     if record is not None:
                         out.append((name, record))
@@ -379,12 +383,115 @@ class RedisStore:
     def close(self) -> None:
         """Close the connections this store opened, and its fallback."""
         with self._lock:
-            client, self._client = self._client, None
-            pool, self._pool = self._pool, None
-        if client is not None and pool is not None:
-            client.close()
-            pool.disconnect()
+            link, self._link = self._link, None
+        if link is not None:
+            link.close()
         self._fallback.close()
+
+
+class _Listener(Protocol):
+    def wait(self, timeout: float) -> bool: ...
+    def close(self) -> None: ...
+
+
+class _Link(Protocol):
+    """What the store needs of a Redis client: ours, or redis-py."""
+
+    def run(self, *commands: _resp.Command, atomic: bool = False) -> list[Any]:
+        """*commands* in one round trip (in ``MULTI``/``EXEC`` if *atomic*)."""
+
+    def script(self, source: str, keys: list[str], args: list[str]) -> Any:
+        """The Lua *source* run on *keys* and *args*, atomically."""
+
+    def listen(self, channel: str) -> _Listener:
+        """A subscription to *channel*, in effect when this returns."""
+
+    def close(self) -> None:
+        """Close the connections it opened."""
+
+
+class _Own:
+    """The store's own RESP2 client (`._resp`): a URL, no redis-py."""
+
+    def __init__(self, client: _resp.Client) -> None:
+        self._client = client
+
+    def run(self, *commands: _resp.Command, atomic: bool = False) -> list[Any]:
+        if not atomic:
+            return self._client.run(*commands)
+        *_, done = self._client.run(("MULTI",), *commands, ("EXEC",))
+        if not isinstance(done, list):  # aborted
+            raise _resp.RedisError("EXEC")
+        for reply in done:
+            if isinstance(reply, _resp.ReplyError):
+                raise reply
+        return done
+
+    def script(self, source: str, keys: list[str], args: list[str]) -> Any:
+        # EVAL, not EVALSHA: one round trip even on a new server (Redis
+        # keeps each script compiled under its SHA-1 anyway).
+        (result,) = self._client.run(("EVAL", source, len(keys), *keys, *args))
+        return result
+
+    def listen(self, channel: str) -> _resp.Listener:
+        return self._client.listen(channel)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class _Py:
+    """A redis-py client: the user's, or for a URL option only it speaks."""
+
+    def __init__(self, client: redis.Redis, *, owned: bool) -> None:
+        self._client = client
+        self._owned = owned
+        self._scripts: dict[str, Any] = {}
+
+    def run(self, *commands: _resp.Command, atomic: bool = False) -> list[Any]:
+        with self._client.pipeline(transaction=atomic) as pipe:
+            for command in commands:
+                pipe.execute_command(*command)  # type: ignore[no-untyped-call]
+            return pipe.execute()
+
+    def script(self, source: str, keys: list[str], args: list[str]) -> Any:
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts[source] = self._client.register_script(
+                source
+            )
+        return script(keys=keys, args=args)
+
+    def listen(self, channel: str) -> _PyListener:
+        pubsub = self._client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+        try:
+            pubsub.subscribe(channel)
+        except BaseException:
+            pubsub.close()
+            raise
+        return _PyListener(pubsub)
+
+    def close(self) -> None:
+        if self._owned:
+            pool = self._client.connection_pool
+            self._client.close()
+            pool.disconnect()
+
+
+class _PyListener:
+    def __init__(self, pubsub: Any) -> None:
+        self._pubsub = pubsub
+
+    def wait(self, timeout: float) -> bool:
+        # The subscription's confirmation reads as None: bounded loop.
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            if self._pubsub.get_message(timeout=left):
+                return True
+        return False
+
+    def close(self) -> None:
+        self._pubsub.close()
 
 
 def _seconds(value: object) -> bool:
@@ -398,9 +505,10 @@ def _seconds(value: object) -> bool:
 
 def _is_failure(exc: Exception) -> bool:
     """Whether *exc* is Redis failing (down, slow, refusing), not a bug."""
-    import redis.exceptions  # noqa: PLC0415 -- loaded by then
-
-    return isinstance(exc, (redis.exceptions.RedisError, OSError))
+    if isinstance(exc, (OSError, _resp.RedisError)):
+        return True
+    errors = sys.modules.get("redis.exceptions")  # only if redis-py is used
+    return errors is not None and isinstance(exc, errors.RedisError)
 
 
 def safe_url(url: str) -> str:
