@@ -14,8 +14,6 @@ requests nor httpx.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from .exceptions import (
     ApprovalDenied,
     ApprovalTimeout,
@@ -33,7 +31,12 @@ from .exceptions import (
 )
 
 
+# typing itself is not imported: start-up time (the type checkers treat
+# TYPE_CHECKING as true).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._browser import approve_in_browser
     from ._secret import scrub, sentry_before_send
     from ._stores.base import SessionRecord, SessionStore

@@ -12,8 +12,8 @@ import argparse
 import os
 import sys
 
-from ._cli_login import _login
 from ._cli_sessions import _OPENED, _guest, _logout, _shown, _status
+from ._serve_options import add_arguments
 from .exceptions import TMDbAuthError
 
 
@@ -144,8 +144,6 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="every cached session of this API key and origin",
     )
-    from .testing._serve import add_arguments  # noqa: PLC0415
-
     add_arguments(
         command(
             "serve", "run the stand-in TMDb server on loopback, for testing"
@@ -193,6 +191,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         while _OPENED:  # what the command opened, it closes
             _OPENED.pop().close()
+
+
+def _login(args: argparse.Namespace, out: TextIO) -> int:
+    from ._cli_login import _login  # noqa: PLC0415 -- only login needs it
+
+    return _login(args, out)
 
 
 def _serve(args: argparse.Namespace, out: TextIO) -> int:

@@ -8,18 +8,12 @@ the value that was refused, since it may be a secret.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import enum
-import hashlib
-import ipaddress
-import json
 import os
 import re
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias
-from urllib.parse import urlsplit
 
 from ._secret import Secret, mask
 from .exceptions import ConfigurationError
@@ -182,15 +176,20 @@ class Credential(NamedTuple):
 
 
 def _digest(*parts: str) -> str:
+    import hashlib  # noqa: PLC0415 -- start-up time of tmdb-auth status
+
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def _jwt_claims(token: str) -> dict[str, Any]:
     """The claims of a JWT, unchecked; empty if unreadable."""
+    import base64  # noqa: PLC0415 -- a read token's claims only
+    import json  # noqa: PLC0415
+
     payload = token.split(".")[1]
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload + "==="))
-    except (binascii.Error, ValueError):
+    except ValueError:  # binascii.Error is one
         return {}
     return claims if isinstance(claims, dict) else {}
 
@@ -215,6 +214,8 @@ class Origin(NamedTuple):
         """Check an API URL such as ``https://api.themoviedb.org``."""
         todo = f"use an origin such as {DEFAULT_API_URL}"
         text = _text(value, where, todo).rstrip("/")
+        from urllib.parse import urlsplit  # noqa: PLC0415
+
         try:
             parts = urlsplit(text)
             port = parts.port
@@ -270,6 +271,8 @@ def is_loopback(host: str) -> bool:
     """
     if host == "localhost":
         return True
+    import ipaddress  # noqa: PLC0415 -- start-up time of tmdb-auth status
+
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
@@ -578,6 +581,8 @@ def _redis_url(url: str, where: str) -> str:
         "or a directory path"
     )
     _text(url, where, todo)
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 -- raises ValueError on a bad port

@@ -19,15 +19,21 @@ kind.
 
 from __future__ import annotations
 
-import hmac
 import json
 import re
 import threading
 
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any, Final, TypeVar
-from urllib.parse import quote, quote_plus
+
+
+# typing and hmac (which loads OpenSSL) are start-up time that most uses of
+# this module never need; the type checkers treat TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeVar
+
+    T = TypeVar("T")
 
 
 __all__ = [
@@ -38,8 +44,6 @@ __all__ = [
     "scrub",
     "sentry_before_send",
 ]
-
-T = TypeVar("T")
 
 #: Values shorter than this are not scrubbed by value: replacing every
 #: occurrence of a three-letter password would wreck the text around it.
@@ -100,6 +104,8 @@ class Secret:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Secret):
             return NotImplemented
+        import hmac  # noqa: PLC0415
+
         return hmac.compare_digest(self._value.encode(), other._value.encode())
 
     def __hash__(self) -> int:
@@ -146,6 +152,8 @@ class _Registry:
                         if form in self._origins:
                             self._origins[form] = (value, kind)
                 return
+            from urllib.parse import quote, quote_plus  # noqa: PLC0415
+
             forms = frozenset(
                 {
                     value,

@@ -5,6 +5,13 @@ Plain, immutable values with masked reprs, which a web application can keep
 in its own session store as JSON (`to_json` / `from_json`). They are not
 tuples on purpose: error reporters serialise tuples item by item, bypassing
 the masked repr, while any other object is shown by its repr.
+
+They behave as frozen, slotted dataclasses (equality, hash, ``__match_args__``,
+`dataclasses.fields`, `dataclasses.replace`, `dataclasses.asdict`) without
+the ``@dataclass`` decorator: importing `dataclasses` (and with it `inspect`
+and `ast`) and generating the methods cost several milliseconds of every
+program's start-up. `dataclasses` is imported only when one of its functions
+is used on them.
 """
 
 from __future__ import annotations
@@ -14,37 +21,109 @@ import re
 import time
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
-from typing import Any, ClassVar, Literal, Self, TypeVar
 
 from ._secret import mask, remember
 from .exceptions import ConfigurationError
 
 
-__all__ = ["AccessToken", "RequestToken", "Session"]
+TYPE_CHECKING = False  # typing is imported by the type checkers only
+if TYPE_CHECKING:
+    from dataclasses import Field
+    from typing import Any, ClassVar, Literal, Self
 
-V = TypeVar("V", bound="_Value")
+
+__all__ = ["AccessToken", "RequestToken", "Session"]
 
 _HEX = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{40}")
 _ALNUM = re.compile(r"[0-9A-Za-z]{1,64}")
 _JWT = re.compile(r"[A-Za-z0-9_-]{1,2000}(?:\.[A-Za-z0-9_-]{1,2000}){2}")
 
 
+class _DataclassFields:
+    """
+    ``__dataclass_fields__``, made on first use from the class's fields.
+
+    What `dataclasses.fields`, `~dataclasses.replace`, `~dataclasses.asdict`
+    and `~dataclasses.is_dataclass` read: real `dataclasses.Field` objects,
+    built (by `dataclasses.make_dataclass`) the first time one asks.
+    """
+
+    def __get__(self, obj: object, cls: type[_Value]) -> dict[str, Field[Any]]:
+        if not cls.__dict__.get("_field_names"):  # _Value itself
+            raise AttributeError("__dataclass_fields__")
+        import dataclasses  # noqa: PLC0415 -- only when dataclasses asks
+
+        twin: Any = dataclasses.make_dataclass(
+            cls.__name__,
+            [
+                (name, cls.__annotations__[name])
+                if name not in cls._defaults
+                else (
+                    name,
+                    cls.__annotations__[name],
+                    dataclasses.field(default=cls._defaults[name]),
+                )
+                for name in cls._field_names
+            ],
+            frozen=True,
+        )
+        found: dict[str, Field[Any]] = twin.__dataclass_fields__
+        type.__setattr__(cls, "__dataclass_fields__", found)
+        return found
+
+
+def _frozen(message: str) -> AttributeError:
+    """`dataclasses.FrozenInstanceError`, as a frozen dataclass raises."""
+    from dataclasses import FrozenInstanceError  # noqa: PLC0415
+
+    return FrozenInstanceError(message)
+
+
 class _Value:
-    """JSON round trips for the dataclasses below."""
+    """Frozen-dataclass behaviour and JSON round trips for the values below."""
 
     __slots__ = ()
+    __dataclass_fields__ = _DataclassFields()
+    #: The fields, in order (as a dataclass's `~dataclasses.fields`).
+    _field_names: ClassVar[tuple[str, ...]] = ()
+    _defaults: ClassVar[dict[str, object]] = {}
     _secret_fields: ClassVar[tuple[str, ...]] = ()
 
-    def __post_init__(self) -> None:
+    def _init(self, *values: object) -> None:
+        for name, value in zip(self._field_names, values, strict=True):
+            object.__setattr__(self, name, value)
         for name in self._secret_fields:
-            value = getattr(self, name)
-            if isinstance(value, str):
-                remember(value, getattr(self, "param", name))
+            secret = getattr(self, name)
+            if isinstance(secret, str):
+                remember(secret, getattr(self, "param", name))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise _frozen(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise _frozen(f"cannot delete field {name!r}")
+
+    def _astuple(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self._field_names)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._astuple() == other._astuple()
+
+    def __hash__(self) -> int:
+        return hash(self._astuple())
+
+    def __reduce__(self) -> tuple[type[Self], tuple[object, ...]]:
+        return type(self), self._astuple()
+
+    def __replace__(self, **changes: Any) -> Self:
+        """A copy with *changes* (`copy.replace`, `dataclasses.replace`)."""
+        return type(self)(**{**self._asdict(), **changes})
 
     def _asdict(self) -> dict[str, Any]:
         """The fields as a dict (as a NamedTuple's ``_asdict``)."""
-        return asdict(self)  # type: ignore[call-overload, no-any-return]
+        return {name: getattr(self, name) for name in self._field_names}
 
     def to_json(self) -> str:
         """The value as a JSON object, for the application's own store."""
@@ -70,7 +149,7 @@ class _Value:
             raise ConfigurationError(
                 f"{name}.from_json() needs a JSON object, as to_json() makes."
             )
-        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        known = cls._field_names
         try:
             value = cls(**{k: v for k, v in raw.items() if k in known})
         except TypeError:
@@ -102,7 +181,6 @@ def _time_or_none(value: object) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class Session(_Value):
     """
     A TMDb session: a user's ``session_id`` or a ``guest_session_id``.
@@ -121,14 +199,48 @@ class Session(_Value):
        Not a tuple any more; ``account_id``, ``to_json`` and ``from_json``.
     """
 
+    __slots__ = (
+        "account_id",
+        "created_at",
+        "expires_at",
+        "id",
+        "kind",
+        "username",
+    )
+    __match_args__ = (
+        "kind",
+        "id",
+        "username",
+        "created_at",
+        "expires_at",
+        "account_id",
+    )
+    _field_names = __match_args__
+    _defaults: ClassVar[dict[str, object]] = {
+        "username": None,
+        "created_at": 0.0,
+        "expires_at": None,
+        "account_id": None,
+    }
     _secret_fields: ClassVar[tuple[str, ...]] = ("id",)
 
     kind: Literal["user", "guest"]
     id: str
-    username: str | None = None
-    created_at: float = 0.0
-    expires_at: float | None = None
-    account_id: int | str | None = None
+    username: str | None
+    created_at: float
+    expires_at: float | None
+    account_id: int | str | None
+
+    def __init__(  # noqa: PLR0917 -- positional, as the dataclass was
+        self,
+        kind: Literal["user", "guest"],
+        id: str,  # noqa: A002 -- the field's name
+        username: str | None = None,
+        created_at: float = 0.0,
+        expires_at: float | None = None,
+        account_id: int | str | None = None,
+    ) -> None:
+        self._init(kind, id, username, created_at, expires_at, account_id)
 
     @property
     def param(self) -> str:
@@ -164,7 +276,6 @@ class Session(_Value):
             raise _bad("Session", "account_id")
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class RequestToken(_Value):
     """
     A TMDb request token, on its way to approval.
@@ -181,12 +292,29 @@ class RequestToken(_Value):
     .. versionadded:: 0.2.0
     """
 
+    __slots__ = ("approval_url", "expires_at", "request_token", "version")
+    __match_args__ = ("request_token", "expires_at", "approval_url", "version")
+    _field_names = __match_args__
+    _defaults: ClassVar[dict[str, object]] = {
+        "expires_at": None,
+        "approval_url": "",
+        "version": 3,
+    }
     _secret_fields: ClassVar[tuple[str, ...]] = ("request_token",)
 
     request_token: str
-    expires_at: float | None = None
-    approval_url: str = ""
-    version: Literal[3, 4] = 3
+    expires_at: float | None
+    approval_url: str
+    version: Literal[3, 4]
+
+    def __init__(
+        self,
+        request_token: str,
+        expires_at: float | None = None,
+        approval_url: str = "",
+        version: Literal[3, 4] = 3,
+    ) -> None:
+        self._init(request_token, expires_at, approval_url, version)
 
     def __repr__(self) -> str:
         return (
@@ -206,7 +334,6 @@ class RequestToken(_Value):
             raise _bad("RequestToken", "approval_url")
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class AccessToken(_Value):
     """
     A TMDb v4 user access token.
@@ -219,11 +346,26 @@ class AccessToken(_Value):
     .. versionadded:: 0.2.0
     """
 
+    __slots__ = ("access_token", "account_id", "created_at")
+    __match_args__ = ("access_token", "account_id", "created_at")
+    _field_names = __match_args__
+    _defaults: ClassVar[dict[str, object]] = {
+        "account_id": None,
+        "created_at": 0.0,
+    }
     _secret_fields: ClassVar[tuple[str, ...]] = ("access_token",)
 
     access_token: str
-    account_id: str | None = None
-    created_at: float = 0.0
+    account_id: str | None
+    created_at: float
+
+    def __init__(
+        self,
+        access_token: str,
+        account_id: str | None = None,
+        created_at: float = 0.0,
+    ) -> None:
+        self._init(access_token, account_id, created_at)
 
     def __repr__(self) -> str:
         return (

@@ -6,13 +6,15 @@ Strictly private; re-exported by `tmdb_auth.stores`.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 import threading
 
 from collections.abc import Iterable
-from typing import Protocol, TypedDict, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, runtime_checkable
+
+
+if TYPE_CHECKING:
+    import logging
 
 
 __all__ = [
@@ -25,7 +27,26 @@ __all__ = [
     "warn_once",
 ]
 
-log = logging.getLogger("tmdb_auth")
+
+class _Log:
+    """
+    The library's logger, ``logging.getLogger("tmdb_auth")``, found on first
+    use: `logging` is start-up time that a store which logs nothing (the
+    common case, and ``tmdb-auth status``) need not pay.
+    """
+
+    _logger: logging.Logger | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        logger = self._logger
+        if logger is None:
+            import logging  # noqa: PLC0415
+
+            logger = self._logger = logging.getLogger("tmdb_auth")
+        return getattr(logger, name)
+
+
+log: logging.Logger = _Log()  # type: ignore[assignment]
 
 #: Every key the plugin writes starts with this: a namespace in a shared
 #: Redis, and what ``tmdb-auth status`` lists.
@@ -179,6 +200,8 @@ class SessionStore(Protocol):
 
 def key_for(identity: str, origin: str, kind: str, user: str = "") -> str:
     """The store key of a record: a hash, never the credential itself."""
+    import hashlib  # noqa: PLC0415 -- start-up time of tmdb-auth status
+
     material = f"tmdb-auth\0{identity}\0{origin}\0{kind}\0{user}"
     return PREFIX + hashlib.sha256(material.encode()).hexdigest()
 

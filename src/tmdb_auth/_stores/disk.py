@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
 import sqlite3
@@ -252,6 +251,8 @@ class DiskStore:
     # -- the creation lock ---------------------------------------------
 
     def _lock_file(self, key: str) -> str:
+        import hashlib  # noqa: PLC0415 -- only a session creation locks
+
         digest = hashlib.sha256(key.encode()).hexdigest()[:32]
         return os.path.join(self._dir, f"{_DB}-lock-{digest}")
 

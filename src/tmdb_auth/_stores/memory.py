@@ -9,9 +9,12 @@ from __future__ import annotations
 import threading
 import time
 
-from collections.abc import Iterator
 
-from .base import SessionRecord
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from .base import SessionRecord
 
 
 __all__ = ["MemoryStore"]

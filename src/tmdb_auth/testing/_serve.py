@@ -2,10 +2,11 @@
 Serving the stand-in by hand: the one implementation behind
 ``python -m tmdb_auth.testing`` and ``tmdb-auth serve``.
 
-Strictly private.  `add_arguments` declares the options on either
-command's parser and `run` serves until Ctrl-C or SIGTERM.  Every bad
-value or unusable address is one line on standard error and exit status
-2, never a traceback.
+Strictly private.  `add_arguments` (declared in `tmdb_auth._serve_options`,
+so that the ``tmdb-auth`` parser need not import the stand-in) declares
+the options on either command's parser and `run` serves until Ctrl-C or
+SIGTERM.  Every bad value or unusable address is one line on standard
+error and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -20,28 +21,10 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import TextIO
 
+from tmdb_auth._serve_options import add_arguments
+
 
 __all__ = ["add_arguments", "banner", "main", "run"]
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """
-    Declare ``--host``, ``--port`` and ``--data`` on *parser*.
-    """
-    parser.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="the address to bind (default: %(default)s; the control API "
-        "is off on any address that is not loopback)",
-    )
-    parser.add_argument(
-        "--port", default="0", help="the port (default: 0, a free port)"
-    )
-    parser.add_argument(
-        "--data",
-        metavar="FILE",
-        help="a JSON data set to load at start (movies, tv, users)",
-    )
 
 
 def banner(server: object) -> str:
