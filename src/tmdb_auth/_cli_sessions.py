@@ -256,20 +256,7 @@ def _keep_v4(
     Cache the access token like a session, and its converted v3 session
     both as the user's session and where ``TMDbAuth(access_token=)`` looks.
     """
-    sessions = auth._sessions  # noqa: SLF001
-    sessions.save(session)
-    record = {
-        **sessions._record(session),  # noqa: SLF001
-        "kind": "v4",
-        "id": access.access_token,
-        "account_id": access.account_id,
-        "created_at": access.created_at,
-    }
-    sessions.store.put(
-        sessions._key("v4", session.username or ""),  # noqa: SLF001
-        record,
-        None,
-    )
+    auth._sessions.keep_v4(access, session)  # noqa: SLF001
     holder = _auth(args, access_token=access.access_token)
     holder._sessions.save(session)  # noqa: SLF001
 
