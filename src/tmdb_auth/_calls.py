@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from . import _protocol, _protocol_v4
-from ._config import _CONTROL, _password_value, _text
+from ._config import _password_value, _text
 from ._routes import Need
 from ._secret import Secret
+from ._shapes import has_control, hex_id
 from ._values import AccessToken, RequestToken, Session
 from .exceptions import ApprovalDenied, ConfigurationError, SessionDenied
 
@@ -46,7 +47,6 @@ __all__ = ["MAX_EXCHANGED", "ExplicitCalls", "Kind", "check_callback"]
 #: TMDb's tokens live an hour, and TMDb itself refuses a used one.
 MAX_EXCHANGED = 10_000
 
-_HEX40 = _protocol.SHAPES["session_id"]
 
 #: The kinds ``session()`` takes.
 Kind = Literal["user", "guest"]
@@ -420,7 +420,7 @@ def session_of(value: object) -> Session:
     """
     if isinstance(value, Session):
         return value
-    if isinstance(value, str) and _HEX40.fullmatch(value):
+    if hex_id(value, 40):
         return Session("user", value)
     raise ConfigurationError(
         "session= must be a Session, or a user session id (40 hex "
@@ -431,7 +431,7 @@ def session_of(value: object) -> Session:
 def _check_redirect_to(url: object) -> None:
     if (
         not isinstance(url, str)
-        or _CONTROL.search(url)
+        or has_control(url)
         or url != url.strip()
         or not urlsplit(url).scheme
         or " " in url

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import enum
 import os
-import re
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias
 
 from ._secret import Secret, mask
+from ._shapes import has_control, hex_id, is_url, jwt
 from .exceptions import ConfigurationError
 
 
@@ -85,10 +85,6 @@ class RedisCache(NamedTuple):
 #: ``diskcache.Cache``, a Redis server, a store object, or None (memory).
 CacheSpec: TypeAlias = "str | os.PathLike[str] | diskcache.Cache | RedisCache | SessionStore | None"
 
-_HEX32 = re.compile(r"[0-9a-fA-F]{32}")
-_HEX40 = re.compile(r"[0-9a-fA-F]{40}")
-_JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MODES = ("auto", "guest", "user")
 
 
@@ -104,7 +100,7 @@ def _text(value: object, where: str, todo: str) -> str:
         )
     if not value.strip():
         raise _refuse(where, "is empty", todo)
-    if _CONTROL.search(value):
+    if has_control(value):
         raise _refuse(where, "contains control characters", todo)
     if value != value.strip():
         raise _refuse(where, "has leading or trailing whitespace", "remove it")
@@ -148,11 +144,11 @@ class Credential(NamedTuple):
             f"Token (a JWT starting with 'eyJ') from {KEYS_PAGE}"
         )
         text = _text(value, where, todo)
-        if _HEX32.fullmatch(text):
+        if hex_id(text, 32):
             return cls(
                 "api_key", Secret(text, "api_key"), Secret(text.lower())
             )
-        if _JWT.fullmatch(text) and text.startswith("eyJ"):
+        if jwt(text, MAX_ACCESS_TOKEN) and text.startswith("eyJ"):
             # The v3 key inside a read token is a secret as well.
             return cls(
                 "bearer",
@@ -197,7 +193,7 @@ def _jwt_claims(token: str) -> dict[str, Any]:
 def _jwt_audience(token: str) -> str | None:
     """Read the ``aud`` claim of a read token without checking it."""
     aud = _jwt_claims(token).get("aud")
-    if isinstance(aud, str) and _HEX32.fullmatch(aud):
+    if isinstance(aud, str) and hex_id(aud, 32):
         return aud.lower()
     return None
 
@@ -354,7 +350,7 @@ class Settings(NamedTuple):
         if value is not None:
             where = _where("session_id", env)
             sid = _text(value, where, "pass a v3 user session id")
-            if not _HEX40.fullmatch(sid):
+            if not hex_id(sid, 40):
                 raise _refuse(
                     where,
                     "is not a TMDb session id (40 hex characters)",
@@ -481,7 +477,7 @@ def _access_token(
 def _not_an_access_token(text: str, credential: Credential) -> str | None:
     """What is wrong with *text* as a v4 user access token, if anything."""
     if len(text) > MAX_ACCESS_TOKEN or not (
-        _JWT.fullmatch(text) and text.startswith("eyJ")
+        jwt(text, MAX_ACCESS_TOKEN) and text.startswith("eyJ")
     ):
         return f"is not a v4 access token (a JWT; {len(text)} characters)"
     scopes = _jwt_claims(text).get("scopes")
@@ -501,7 +497,7 @@ def default_cache_dir() -> str:
     if found:
         where = "environment variable TMDB_AUTH_CACHE_DIR"
         _text(found, where, "set it to a directory path")
-        if _URL.match(found):
+        if is_url(found):
             raise _refuse(
                 where,
                 "is a URL, not a directory",
@@ -514,7 +510,6 @@ def default_cache_dir() -> str:
 
 
 #: A string starting with a URL scheme is a URL, never a directory.
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
@@ -530,7 +525,7 @@ def _cache_spec(cache: object) -> CacheSpec:
         return cache
     if isinstance(cache, str):
         _text(cache, "cache=", "pass a directory path or a redis:// URL")
-        if _URL.match(cache):
+        if is_url(cache):
             return RedisCache(_redis_url(cache, "cache="))
         return cache
     return _cache_object(cache)
@@ -623,7 +618,7 @@ def _password_value(value: object, where: str) -> Secret:
             f"must be a string or a callable, not {type(value).__name__}",
             "pass the TMDb password",
         )
-    if not value or _CONTROL.search(value):
+    if not value or has_control(value):
         raise _refuse(
             where,
             "is empty or contains control characters",

@@ -13,7 +13,6 @@ No frame here holds a secret as a plain string: tokens and passwords are
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 
 from collections.abc import Callable, Mapping
@@ -24,6 +23,7 @@ from urllib.parse import urlencode
 
 from ._errors import body_of, error_for, retry_after
 from ._secret import Secret
+from ._shapes import hex_id
 from ._steps import Approve, Call, Flow, Pause, Reply
 from ._values import RequestToken, Session
 from .exceptions import LoginFailed, TMDbAuthError, TMDbServerError
@@ -53,11 +53,8 @@ MIN_GUEST_LIFETIME = 60.0
 AUTH = "/3/authentication"
 #: The shapes of what TMDb issues (reference §3): anything else, such as a
 #: 100,000-character id, is refused rather than sent on every later URL.
-SHAPES = {
-    "guest_session_id": re.compile(r"[0-9a-fA-F]{32}"),
-    "session_id": re.compile(r"[0-9a-fA-F]{40}"),
-    "request_token": re.compile(r"[0-9a-fA-F]{40}"),
-}
+#: Each is that many hex digits.
+SHAPES = {"guest_session_id": 32, "session_id": 40, "request_token": 40}
 
 
 class _Answer:
@@ -95,7 +92,7 @@ def _checked(reply: Reply, what: str, *secrets: Secret) -> _Answer:
 def _id(answer: _Answer, name: str, what: str) -> Secret:
     """The identifier *name* of *answer*, if it has TMDb's shape."""
     value = answer.get(name)
-    if not isinstance(value, str) or not SHAPES[name].fullmatch(value):
+    if not isinstance(value, str) or not hex_id(value, SHAPES[name]):
         raise TMDbServerError(
             f"TMDb's answer to {what} has no valid {name!r}; try again later."
         )

@@ -12,7 +12,6 @@ As in `._protocol`, no frame here holds a secret as a plain string.
 
 from __future__ import annotations
 
-import re
 import time
 
 from urllib.parse import urlencode
@@ -20,6 +19,7 @@ from urllib.parse import urlencode
 from ._errors import body_of
 from ._protocol import AUTH, _Answer, _checked, _id, _send, account
 from ._secret import Secret
+from ._shapes import hex_id, jwt
 from ._steps import Call, Flow
 from ._values import AccessToken, RequestToken, Session
 from .exceptions import TMDbServerError
@@ -42,9 +42,6 @@ TMDB_API_HOSTS = ("api.themoviedb.org", "api.tmdb.org")
 #: TMDb documents v4 request tokens as valid 15 minutes.
 V4_TOKEN_TTL = 900.0
 
-_JWT = re.compile(r"[A-Za-z0-9_-]{1,2000}(?:\.[A-Za-z0-9_-]{1,2000}){2}")
-_OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
-
 
 def web_base(origin_url: str, host: str) -> str:
     """
@@ -60,7 +57,7 @@ def web_base(origin_url: str, host: str) -> str:
 def _jwt(answer: _Answer, name: str, what: str, kind: str) -> Secret:
     """The JWT *name* of *answer*, if it has a JWT's shape."""
     value = answer.get(name)
-    if not isinstance(value, str) or not _JWT.fullmatch(value):
+    if not isinstance(value, str) or not jwt(value):
         raise TMDbServerError(
             f"TMDb's answer to {what} has no valid {name!r}; try again later."
         )
@@ -106,9 +103,7 @@ def v4_access_token_new(token: RequestToken) -> Flow[AccessToken]:
     account = answer.get("account_id")
     return AccessToken(
         access.reveal(),
-        account
-        if isinstance(account, str) and _OBJECT_ID.fullmatch(account)
-        else None,
+        account if hex_id(account, 24) else None,
         time.time(),
     )
 

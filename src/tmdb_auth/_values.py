@@ -17,12 +17,12 @@ is used on them.
 from __future__ import annotations
 
 import json
-import re
 import time
 
 from collections.abc import Mapping
 
 from ._secret import mask, remember
+from ._shapes import alnum, hex_id, jwt
 from .exceptions import ConfigurationError
 
 
@@ -33,10 +33,6 @@ if TYPE_CHECKING:
 
 
 __all__ = ["AccessToken", "RequestToken", "Session"]
-
-_HEX = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{40}")
-_ALNUM = re.compile(r"[0-9A-Za-z]{1,64}")
-_JWT = re.compile(r"[A-Za-z0-9_-]{1,2000}(?:\.[A-Za-z0-9_-]{1,2000}){2}")
 
 
 class _DataclassFields:
@@ -170,11 +166,6 @@ def _bad(cls: str, field: str) -> ConfigurationError:
     )
 
 
-def _shaped(value: object, shape: re.Pattern[str]) -> bool:
-    """Whether *value*, read from JSON, is a string of that shape."""
-    return isinstance(value, str) and shape.fullmatch(value) is not None
-
-
 def _time_or_none(value: object) -> bool:
     return value is None or (
         isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -262,7 +253,7 @@ class Session(_Value):
     def _check(self) -> None:
         if self.kind not in ("user", "guest"):
             raise _bad("Session", "kind")
-        if not _shaped(self.id, _HEX):
+        if not hex_id(self.id, 32, 40):
             raise _bad("Session", "id")
         if self.username is not None and not isinstance(self.username, str):
             raise _bad("Session", "username")
@@ -323,9 +314,9 @@ class RequestToken(_Value):
         )
 
     def _check(self) -> None:
-        shape = _JWT if self.version == 4 else _ALNUM
-        if self.version not in (3, 4) or not _shaped(
-            self.request_token, shape
+        token = self.request_token
+        if not (jwt(token) if self.version == 4 else alnum(token, 64)) or (
+            self.version not in (3, 4)
         ):
             raise _bad("RequestToken", "request_token")
         if not _time_or_none(self.expires_at):
@@ -374,7 +365,7 @@ class AccessToken(_Value):
         )
 
     def _check(self) -> None:
-        if not _shaped(self.access_token, _JWT):
+        if not jwt(self.access_token):
             raise _bad("AccessToken", "access_token")
         if self.account_id is not None and not isinstance(
             self.account_id, str
