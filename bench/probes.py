@@ -2,7 +2,7 @@
 Counting what the library does, without changing what it does.
 
 `store_ops` wraps the session store's operations (``Store.get``, ``put``,
-``delete``, ``try_lock``, ``unlock``) and the opening of diskcache with
+``delete``, ``lock``, ``unlock``) and the opening of diskcache with
 counters, for as long as the context lasts, in this process: the figure
 the in-process single-flight is judged by (a 200-task burst that works
 makes one read, one lock, one re-read, one write and one unlock: 5).
@@ -25,7 +25,7 @@ from typing import Any
 __all__ = ["OPS", "StoreOps", "store_ops"]
 
 #: The store operations counted, on ``tmdb_auth._store.Store``.
-OPS = ("get", "put", "delete", "try_lock", "unlock")
+OPS = ("get", "put", "delete", "lock", "unlock")
 
 
 class StoreOps:

@@ -425,7 +425,7 @@ def report_mode(
     over_floor = differences(ours, floor).scaled(1e3)
     area.row(f"{mode} x{n}: sessions created", sessions, "sessions")
     area.row(f"{mode} x{n}: store operations (ours)", ops, "ops")
-    for name in ("get", "try_lock", "put", "unlock", "diskcache_open"):
+    for name in ("get", "lock", "put", "unlock", "diskcache_open"):
         area.row(
             f"{mode} x{n}: store {name}",
             Stat.of([float(o.get(name, 0)) for o in r["ops"]]),

@@ -20,6 +20,8 @@ import pytest
 
 from tmdb_auth import AccessToken, RequestToken, Session
 
+from .redis_server import redis_server, redis_url  # noqa: F401 -- fixtures
+
 
 #: Never imported by ``import tmdb_auth.<library>`` (on top of the library).
 ADAPTER_NEVER = {
@@ -126,6 +128,21 @@ def test_status_imports_no_http_library(
 
     assert "tmdb_auth._cli_sessions" in ours
     assert set() == ours & STATUS_NEVER
+
+
+def test_a_redis_store_reads_without_sqlite_nor_redis_py(
+    redis_url: str,  # noqa: F811 -- the fixture
+) -> None:
+    """A process on a Redis URL store reads it speaking RESP itself."""
+    ours = loaded(
+        "import tmdb_auth.requests as t\n"
+        f"auth = t.TMDbAuth('0' * 32, cache={redis_url!r})\n"
+        "assert auth._sessions.store.get('tmdb-auth:v1:nothing') is None\n"
+        "auth.close()"
+    )
+
+    assert "tmdb_auth._stores._resp" in ours
+    assert set() == ours & {"diskcache", "redis", "sqlite3"}
 
 
 VALUES = [

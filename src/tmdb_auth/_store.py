@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 import threading
 import time
 
@@ -232,20 +231,31 @@ class Store:
 
 
 def _build(spec: CacheSpec) -> tuple[SessionStore, bool, str | None]:
-    """The store for *spec*, whether this object owns it, its memo name."""
-    from ._stores.disk import DiskStore  # noqa: PLC0415 -- see _store's users
+    """
+    The store for *spec*, whether this object owns it, its memo name.
 
+    Each kind's module is imported by its branch only: a Redis store's
+    process never imports SQLite, a disk store's never a socket library.
+    """
     if spec is None:
         return MemoryStore(), True, None
     if isinstance(spec, (str, os.PathLike)):
+        from ._stores.disk import DiskStore  # noqa: PLC0415
+
         path = os.fspath(spec)
         return DiskStore(path), True, "disk:" + os.path.abspath(path)
     if isinstance(spec, RedisCache):
         from ._stores.redis import RedisStore  # noqa: PLC0415
 
-        fallback = None if spec.fallback is None else DiskStore(spec.fallback)
+        fallback = None
+        if spec.fallback is not None:
+            from ._stores.disk import DiskStore  # noqa: PLC0415
+
+            fallback = DiskStore(spec.fallback)
         redis_store = RedisStore(spec.target, fallback=fallback)  # type: ignore[arg-type]
         return redis_store, True, "redis:" + redis_store.name
+    from ._stores.disk import DiskStore  # noqa: PLC0415
+
     if isinstance(spec, SessionStore):
         from ._stores.redis import RedisStore  # noqa: PLC0415
 
@@ -261,12 +271,13 @@ def _build(spec: CacheSpec) -> tuple[SessionStore, bool, str | None]:
 # What a broken store raises: file system and SQLite errors, a corrupt
 # value, and diskcache's own Timeout (a plain Exception, matched by module
 # so that diskcache is not imported before it is needed).
-_BROKEN: tuple[type[BaseException], ...] = (OSError, sqlite3.Error, ValueError)
+_BROKEN: tuple[type[BaseException], ...] = (OSError, ValueError)
 
 
 def _is_broken(exc: Exception) -> bool:
+    # sqlite3.Error by its module too: a Redis store never imports SQLite.
     return isinstance(exc, _BROKEN) or type(exc).__module__.startswith(
-        "diskcache"
+        ("diskcache", "sqlite3")
     )
 
 
