@@ -9,7 +9,10 @@ and httpx async, against the stand-in TMDb over loopback.
 
 from __future__ import annotations
 
+import threading
+
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -302,3 +305,27 @@ class TestConfiguration:
         options.setdefault("api_key", server.read_token)
         with pytest.raises(ConfigurationError, match=match):
             flavour(server, cache=None, **options)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS[:2], ids=["requests", "httpx"])
+def test_16_threads_one_approval(
+    flavour: type[Flavour], server: TMDbServer, bea: str, tmp_path: Path
+) -> None:
+    """One auth, 16 threads at once on v4 and v3 calls: one v4 login."""
+    person = Person(bea)
+    f = v4_auth(flavour, server, tmp_path, person)
+    barrier = threading.Barrier(16)
+
+    def call(i: int) -> int:
+        barrier.wait()
+        if i % 2:
+            return f.get("/3/account").status
+        return f.post("/4/list", json=LIST).status
+
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(call, range(16)))
+
+    assert [201, 200] * 8 == statuses
+    assert 1 == person.approvals
+    assert 1 == server.v4_created["access_tokens"]
+    assert 1 == server.v4_created["conversions"]

@@ -331,8 +331,9 @@ class RedisStore:
                 )
                 if written or lapse < 0:
                     return
-                # Wake when the lock lapses too (its holder died).
-                listener.wait(min(timeout, lapse / 1000))
+                # Wake when the lock lapses too (its holder died): PTTL is
+                # in whole milliseconds, rounded down, so a little after.
+                listener.wait(min(timeout, (lapse + 2) / 1000))
             finally:
                 listener.close()
 
