@@ -400,3 +400,101 @@ def test_a_unix_socket(server: TMDbServer, tmp_path: Path) -> None:
 
     assert "201 False" == out.stdout.strip()
     assert ["guest"] == kinds
+
+
+@pytest.mark.parametrize("other_end", ["http", "tls-to-plain", "no-socket"])
+def test_not_a_redis_at_the_other_end(
+    other_end: str,
+    server: TMDbServer,
+    redis_url: str,  # noqa: F811 -- the fixture
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """
+    A URL whose other end is no Redis: an HTTP server (a wrong port),
+    TLS to a plain server, a missing socket. The calls succeed from
+    memory, with one warning; nothing hangs.
+    """
+    port = redis_url.rsplit(":", 1)[1].split("/", maxsplit=1)[0]
+    url = {
+        "http": server.url.replace("http://", "redis://") + "/0",
+        "tls-to-plain": f"rediss://127.0.0.1:{port}/0?ssl_cert_reqs=none",
+        "no-socket": f"unix://{tmp_path}/none.sock",
+    }[other_end]
+    auth = TMDbAuth(
+        server.api_key, api_url=server.url, session="guest", cache=url
+    )
+    with requests.Session() as s:
+        statuses = [
+            s.post(
+                server.url + RATING, json={"value": 8}, auth=auth
+            ).status_code
+            for _ in range(3)
+        ]
+    auth.close()
+
+    assert [201] * 3 == statuses
+    assert 1 == server.sessions_created["guest"]
+    warned = [
+        r
+        for r in caplog.records
+        if r.name == "tmdb_auth" and r.levelno == logging.WARNING
+    ]
+    assert 1 == len(warned)
+
+
+@pytest.mark.parametrize(
+    ("options", "verify", "hostname"),
+    [
+        ({}, "CERT_REQUIRED", True),
+        ({"ssl_cert_reqs": "optional"}, "CERT_OPTIONAL", True),
+        ({"ssl_cert_reqs": "none"}, "CERT_NONE", False),
+        ({"ssl_check_hostname": "false"}, "CERT_REQUIRED", False),
+    ],
+)
+def test_tls_options_of_the_url(
+    options: dict[str, str], verify: str, hostname: bool
+) -> None:
+    """rediss:// verifies by default; the URL's ssl_* options relax it."""
+    context = _resp._context(options)
+
+    assert verify == context.verify_mode.name
+    assert hostname is context.check_hostname
+
+
+@pytest.mark.parametrize("ended_by", ["write", "lapse"])
+def test_a_waiter_on_a_redis_py_client_wakes(
+    server: TMDbServer,
+    redis_url: str,  # noqa: F811 -- the fixture
+    monkeypatch: pytest.MonkeyPatch,
+    ended_by: str,
+) -> None:
+    """A store on your own redis.Redis client waits by pub/sub too."""
+    key = key_for(server.api_key.lower(), server.url, "guest")
+    blocked, woke = threading.Event(), threading.Event()
+    blocking = redis_store._PyListener.wait
+
+    def wait(self: Any, timeout: float) -> bool:
+        blocked.set()
+        return bool(blocking(self, timeout))
+
+    monkeypatch.setattr(redis_store._PyListener, "wait", wait)
+    with _client(redis_url) as mine:
+        holder, waiter = RedisStore(redis_url), RedisStore(mine)
+        assert holder.lock(
+            key, "the-holder", 120 if ended_by == "write" else 0.3
+        )
+        thread = threading.Thread(
+            target=lambda: (waiter.wait(key, 60), woke.set())
+        )
+        thread.start()
+        try:
+            assert blocked.wait(30)
+            if ended_by == "write":
+                holder.put(key, _guest(server))
+            assert woke.wait(30)
+            assert ended_by == "write" or holder.lock(key, "next", 30)
+        finally:
+            thread.join(30)
+            holder.close()
+            waiter.close()
