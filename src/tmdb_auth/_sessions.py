@@ -422,9 +422,8 @@ class Sessions:
         """The store's v4 login of the expected (else latest) user."""
         username = self.expected
         if username is None:
-            latest = self.store.get(self._key("user-latest")) or {}
-            username = latest.get("username")
-            if not isinstance(username, str):
+            username = self._latest_user()
+            if username is None:
                 return None
         found = _access_of(self.store.get(self._key("v4", username)))
         if found is not None and not self.bound:
@@ -582,12 +581,16 @@ class Sessions:
         if username is None:
             if settings.session_id:
                 return None  # its owner is unknown: nobody else will do
-            latest = self.store.get(self._key("user-latest")) or {}
-            latest_user = latest.get("username")
-            if not isinstance(latest_user, str):
+            username = self._latest_user()
+            if username is None:
                 return None
-            username = latest_user
         return self._load(self._key("user", username))
+
+    def _latest_user(self) -> str | None:
+        """The username ``tmdb-auth login`` (or a login here) made last."""
+        latest = self.store.get(self._key("user-latest")) or {}
+        username = latest.get("username")
+        return username if isinstance(username, str) else None
 
     def logout(self, session: Session | None = None) -> Flow[bool]:
         """
@@ -601,8 +604,7 @@ class Sessions:
             return False
         deleted = yield from _protocol.session_delete(session)
         self.forget(session)
-        latest = self.store.get(self._key("user-latest"))
-        if latest and latest.get("username") == (session.username or ""):
+        if self._latest_user() == (session.username or ""):
             self.store.delete(self._key("user-latest"))
         return deleted
 
